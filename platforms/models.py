@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from platforms.fields import EncryptedJSONField
+from workspaces.models import Workspace
+
+
+class Health(models.TextChoices):
+    OK = "ok", _("OK")
+    NEEDS_RECONNECT = "needs_reconnect", _("Needs reconnect")
+    ERROR = "error", _("Error")
+
+
+class Channel(models.Model):
+    """One connected platform account, page or profile."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="channels")
+    platform = models.CharField(_("platform"), max_length=24)
+    external_id = models.CharField(_("account id"), max_length=128)
+    display_name = models.CharField(_("name"), max_length=200)
+    handle = models.CharField(_("handle"), max_length=200, blank=True)
+    avatar_url = models.URLField(_("avatar URL"), max_length=1000, blank=True)
+    credentials = EncryptedJSONField(_("credentials"))
+    token_expires_at = models.DateTimeField(_("token expires at"), null=True, blank=True)
+    scopes = models.JSONField(_("granted scopes"), default=list, blank=True)
+    health = models.CharField(_("health"), max_length=20, choices=Health.choices, default=Health.OK)
+    last_error = models.TextField(_("last error"), blank=True)
+    # Set by a 429 or quota: the dispatcher skips this channel's deliveries until then.
+    paused_until = models.DateTimeField(_("paused until"), null=True, blank=True)
+    last_published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "platform", "external_id"], name="channel_once_per_workspace"
+            )
+        ]
+        ordering = ["platform", "display_name"]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.platform})"

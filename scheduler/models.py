@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from platforms.models import Channel
+from workspaces.models import Workspace
+
+
+class Campaign(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="campaigns")
+    name = models.CharField(_("name"), max_length=200)
+    goal = models.TextField(_("goal"), blank=True)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    utm_defaults = models.JSONField(_("UTM defaults"), default=dict, blank=True)
+    labels = models.JSONField(_("labels"), default=list, blank=True)
+    audiences = models.JSONField(_("target audiences"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Post(models.Model):
+    """The content: base text, link and media; variants override any of it per channel."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="posts")
+    campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="posts")
+    text = models.TextField(_("text"), blank=True)
+    link = models.URLField(_("link"), max_length=2000, blank=True)
+    media = models.JSONField(_("media"), default=list, blank=True)
+    # Follow-up parts published as a reply chain where the platform supports threads.
+    thread = models.JSONField(_("thread"), default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.text[:60] or f"post {self.pk}"
+
+
+class Variant(models.Model):
+    """Per-channel overrides of a post; an empty (null) field inherits the post's value."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="variants")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="variants")
+    text = models.TextField(null=True, blank=True)
+    link = models.URLField(max_length=2000, null=True, blank=True)
+    media = models.JSONField(null=True, blank=True)
+    thread = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "channel"], name="variant_once_per_channel")]
+
+
+class DeliveryState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    PUBLISHED = "published", _("Published")
+    RETRY_WAIT = "retry_wait", _("Waiting to retry")
+    FAILED = "failed", _("Failed")
+    NEEDS_RECONNECT = "needs_reconnect", _("Needs reconnect")
+    UNKNOWN = "unknown", _("Checking")
+    NEEDS_CHECK = "needs_check", _("Needs check")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Delivery(models.Model):
+    """One post to one channel: the unit of publishing."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="deliveries")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="deliveries")
+    state = models.CharField(max_length=20, choices=DeliveryState.choices, default=DeliveryState.DRAFT)
+    due_at = models.DateTimeField(null=True, blank=True)
+    # The original time the user asked for; due_at moves with retries and pauses.
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempt_token = models.UUIDField(null=True, blank=True)
+    attempt_count = models.PositiveIntegerField(default=0)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    sending_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    # What was (or is being) sent, frozen when sending starts, so reconciliation compares like with like.
+    payload = models.JSONField(default=dict, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    external_id = models.CharField(max_length=128, blank=True)
+    permalink = models.URLField(max_length=1000, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "channel"], name="delivery_once_per_channel")]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="delivery_state_due"),
+            models.Index(fields=["state", "lease_expires_at"], name="delivery_state_lease"),
+            models.Index(fields=["channel", "state"], name="delivery_channel_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk} ({self.state})"
+
+
+class AttemptOutcome(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    PUBLISHED = "published", _("Published")
+    RETRY = "retry", _("Will retry")
+    FAILED = "failed", _("Failed")
+    NEEDS_RECONNECT = "needs_reconnect", _("Needs reconnect")
+    UNKNOWN = "unknown", _("Outcome unknown")
+    RECONCILED = "reconciled", _("Found on the platform")
+    ABANDONED = "abandoned", _("Worker lost")
+
+
+class Attempt(models.Model):
+    """One try of a delivery: every send and every reconciliation leaves a row."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts")
+    token = models.UUIDField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=AttemptOutcome.choices, default=AttemptOutcome.IN_PROGRESS)
+    error_class = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at"]

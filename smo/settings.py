@@ -1,0 +1,231 @@
+"""SMO settings, read from the environment (and a `.env` file beside manage.py).
+
+With no variables set besides DEBUG=true this is the embedded default: SQLite in WAL mode, Celery on
+kombu's filesystem transport under var/, and the local sandbox as every platform's origin.
+Every variable is documented in README.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
+
+from smo import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+load_dotenv(BASE_DIR / ".env", override=False)
+
+DEBUG = env.boolean("DEBUG", default=False)
+SECRET_KEY = env.required_secret("SECRET_KEY", DEBUG, dev_default="insecure-development-key-" + "x" * 40)
+# Fernet keys, newest first; kept apart from SECRET_KEY so rotating one never touches the other.
+FIELD_ENCRYPTION_KEYS = env.listing("FIELD_ENCRYPTION_KEYS", default=[])
+if not FIELD_ENCRYPTION_KEYS:
+    FIELD_ENCRYPTION_KEYS = [
+        env.required_secret(
+            "FIELD_ENCRYPTION_KEYS", DEBUG, dev_default="ZGV2ZWxvcG1lbnQtb25seS1rZXktZG8tbm90LXVzZSE="
+        )
+    ]
+ALLOWED_HOSTS = env.listing("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.listing("CSRF_TRUSTED_ORIGINS", default=[])
+PUBLIC_BASE_URL = env.string("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "workspaces",
+    "platforms",
+    "scheduler",
+    "inbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "smo.urls"
+WSGI_APPLICATION = "smo.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database(url: str) -> dict:
+    try:
+        config = dj_database_url.parse(url, conn_max_age=0)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets web, worker and beat read while one writes; IMMEDIATE takes the write lock at BEGIN
+        # so two writers queue on the timeout instead of failing with "database is locked" mid-transaction.
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    return config
+
+
+VAR_DIR.mkdir(exist_ok=True)
+DATABASE_URL = env.string("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+DATABASES = {"default": _database(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+DEFAULT_WORKSPACE_TIME_ZONE = env.string("DEFAULT_WORKSPACE_TIME_ZONE", "UTC")
+try:
+    ZoneInfo(DEFAULT_WORKSPACE_TIME_ZONE)
+except (ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"DEFAULT_WORKSPACE_TIME_ZONE must be an IANA time zone such as Europe/Berlin, "
+        f"got {DEFAULT_WORKSPACE_TIME_ZONE!r}."
+    ) from None
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env.string("MEDIA_ROOT", str(VAR_DIR / "media")))
+
+SESSION_COOKIE_SECURE = not DEBUG and env.boolean("SECURE_COOKIES", default=True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- Celery: the broker only rings the doorbell; the database is the schedule. ---
+CELERY_BROKER_URL = env.string("CELERY_BROKER_URL", "filesystem://")
+if not CELERY_BROKER_URL.startswith(("filesystem://", "redis://", "rediss://", "amqp://", "memory://")):
+    raise ImproperlyConfigured(
+        f"CELERY_BROKER_URL must start with redis://, rediss://, amqp:// or filesystem://, got {CELERY_BROKER_URL!r}."
+    )
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = VAR_DIR / "celery"
+    for _sub in ("queue", "processed", "control"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
+    }
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 4
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "scheduler.tasks.publish_delivery": {"queue": "publish"},
+    "scheduler.tasks.reconcile_delivery": {"queue": "publish"},
+    "inbox.tasks.*": {"queue": "sync"},
+}
+CELERY_TIMEZONE = "UTC"
+
+# --- Publishing engine ---
+DISPATCH_INTERVAL_SECONDS = env.number("DISPATCH_INTERVAL_SECONDS", 1.0)
+DISPATCH_BATCH_SIZE = env.integer("DISPATCH_BATCH_SIZE", 500, minimum=1)
+QUEUED_LEASE_SECONDS = env.integer("QUEUED_LEASE_SECONDS", 120, minimum=1)
+SENDING_LEASE_SECONDS = env.integer("SENDING_LEASE_SECONDS", 90, minimum=1)
+RECONCILE_INTERVAL_SECONDS = env.number("RECONCILE_INTERVAL_SECONDS", 15.0)
+RECONCILE_GIVE_UP_SECONDS = env.integer("RECONCILE_GIVE_UP_SECONDS", 3600, minimum=1)
+RETRY_BASE_SECONDS = env.integer("RETRY_BASE_SECONDS", 30, minimum=1)
+RETRY_MAX_SECONDS = env.integer("RETRY_MAX_SECONDS", 3600, minimum=1)
+RETRY_MAX_ATTEMPTS = env.integer("RETRY_MAX_ATTEMPTS", 6, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    # A short static list: one entry per job, never one per post.
+    "dispatch-due-deliveries": {
+        "task": "scheduler.tasks.dispatch_due",
+        "schedule": DISPATCH_INTERVAL_SECONDS,
+        "options": {"expires": max(DISPATCH_INTERVAL_SECONDS * 2, 2)},
+    },
+    "reconcile-unknown-deliveries": {
+        "task": "scheduler.tasks.reconcile_unknown",
+        "schedule": RECONCILE_INTERVAL_SECONDS,
+        "options": {"expires": RECONCILE_INTERVAL_SECONDS * 2},
+    },
+}
+
+# --- Platforms ---
+SANDBOX_URL = env.string("SANDBOX_URL", "http://127.0.0.1:8100")
+
+
+def _platform_origins() -> dict[str, str]:
+    from platforms.sandbox.origins import default_platform_origins
+
+    default = default_platform_origins(SANDBOX_URL) if DEBUG else {}
+    origins = env.json_object("PLATFORM_ORIGINS", default)
+    for origin, target in origins.items():
+        if not (isinstance(target, str) and target.startswith(("http://", "https://"))):
+            raise ImproperlyConfigured(
+                f"PLATFORM_ORIGINS: the replacement for {origin!r} must be an http(s) URL, got {target!r}."
+            )
+    return origins
+
+
+PLATFORM_ORIGINS = _platform_origins()
+PLATFORM_CONNECT_TIMEOUT = env.number("PLATFORM_CONNECT_TIMEOUT", 5.0)
+PLATFORM_READ_TIMEOUT = env.number("PLATFORM_READ_TIMEOUT", 20.0)
+# App credentials per platform. In DEBUG they default to the sandbox's demo app.
+X_CLIENT_ID = env.string("X_CLIENT_ID", "smo-sandbox-client" if DEBUG else None)
+X_CLIENT_SECRET = env.string("X_CLIENT_SECRET", "smo-sandbox-secret" if DEBUG else None)
+X_CONSUMER_KEY = env.string("X_CONSUMER_KEY")
+X_CONSUMER_SECRET = env.string("X_CONSUMER_SECRET")
+FACEBOOK_APP_ID = env.string("FACEBOOK_APP_ID")
+FACEBOOK_APP_SECRET = env.string("FACEBOOK_APP_SECRET")
+FACEBOOK_GRAPH_VERSION = env.string("FACEBOOK_GRAPH_VERSION", "v21.0")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "smo.logging.RedactSecretsFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}
+    },
+    "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
