@@ -30,6 +30,9 @@ class Conversation(models.Model):
             models.UniqueConstraint(fields=["channel", "external_id"], name="conversation_once_per_channel")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.external_id}"
+
 
 class InboxItem(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="inbox_items")
@@ -46,3 +49,6 @@ class InboxItem(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="inbox_item_once_per_channel")]
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} from {self.author_handle}"

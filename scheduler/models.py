@@ -54,6 +54,9 @@ class Variant(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["post", "channel"], name="variant_once_per_channel")]
 
+    def __str__(self) -> str:
+        return f"variant of post {self.post_id} for channel {self.channel_id}"
+
 
 class DeliveryState(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -132,3 +135,6 @@ class Attempt(models.Model):
 
     class Meta:
         ordering = ["started_at"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.token} ({self.outcome})"
