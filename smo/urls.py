@@ -1,6 +1,9 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("workspaces.urls")),
+    path("w/<slug:slug>/channels/", include("platforms.urls")),
+    path("w/<slug:slug>/", include("scheduler.urls")),
 ]
