@@ -17,6 +17,11 @@ class DecryptionError(Exception):
     """A stored ciphertext matches none of the configured keys."""
 
 
+def validate_keys(keys: list[str]) -> None:
+    """Fail start-up on a malformed key instead of at the first decrypt."""
+    _multifernet(tuple(keys))
+
+
 @lru_cache(maxsize=4)
 def _multifernet(keys: tuple[str, ...]) -> MultiFernet:
     fernets = []

@@ -60,6 +60,13 @@ def number(name: str, default: float) -> float:
         raise ImproperlyConfigured(f"{name} must be a number, got {value!r}.") from None
 
 
+def choice(name: str, default: str, options: list[str]) -> str:
+    value = string(name, default) or default
+    if value.upper() not in options:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(options)}, got {value!r}.")
+    return value.upper()
+
+
 def listing(name: str, default: list[str]) -> list[str]:
     value = raw(name)
     if value in (None, ""):

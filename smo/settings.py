@@ -14,11 +14,12 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from smo import env
+from smo import crypto, env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
-load_dotenv(BASE_DIR / ".env", override=False)
+# Real environment variables win over the file; ENV_FILE points elsewhere (tests use /dev/null).
+load_dotenv(env.string("ENV_FILE", str(BASE_DIR / ".env")), override=False)
 
 DEBUG = env.boolean("DEBUG", default=False)
 SECRET_KEY = env.required_secret("SECRET_KEY", DEBUG, dev_default="insecure-development-key-" + "x" * 40)
@@ -30,6 +31,7 @@ if not FIELD_ENCRYPTION_KEYS:
             "FIELD_ENCRYPTION_KEYS", DEBUG, dev_default="ZGV2ZWxvcG1lbnQtb25seS1rZXktZG8tbm90LXVzZSE="
         )
     ]
+crypto.validate_keys(FIELD_ENCRYPTION_KEYS)
 ALLOWED_HOSTS = env.listing("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.listing("CSRF_TRUSTED_ORIGINS", default=[])
 PUBLIC_BASE_URL = env.string("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
@@ -226,6 +228,6 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}
     },
-    "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"])},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
