@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from platforms import views
 
 app_name = "platforms"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.channel_list, name="list"),
+    path("connect/<str:platform>/", views.channel_connect, name="connect"),
+    path("callback/<str:platform>/", views.channel_callback, name="callback"),
+    path("<int:channel_id>/disconnect/", views.channel_disconnect, name="disconnect"),
+]

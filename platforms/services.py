@@ -1,0 +1,140 @@
+"""Channel writes: connect (OAuth), token refresh, the reconnect flag and disconnect.
+
+Network calls here go through adapters only. The token refresh is the one place that holds a row
+lock across an HTTP call, on purpose: X's refresh tokens are single-use, so two workers refreshing
+the same channel at once would burn the token and disconnect the account.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from platforms.errors import AuthExpired
+from platforms.models import Channel, Health
+from platforms.registry import get_adapter
+from platforms.selectors import channel_ref
+from platforms.types import AccountInfo, AuthorizationStart, ChannelRef, Credentials, TokenGrant
+from workspaces.models import Workspace
+
+__all__ = [
+    "channel_connect_finish",
+    "channel_connect_start",
+    "channel_disconnect",
+    "channel_mark_needs_reconnect",
+    "channel_ref",
+    "channel_refresh_token",
+]
+
+logger = logging.getLogger(__name__)
+LAST_ERROR_MAX = 1000
+DISCONNECTED_REASON = "Disconnected by a workspace admin. Connect the account again to publish."
+
+
+def channel_connect_start(workspace: Workspace, platform: str, redirect_uri: str) -> AuthorizationStart:
+    """Where to send the browser; the caller keeps `state` and `code_verifier` for the callback."""
+    return get_adapter(platform).authorization_url(redirect_uri)
+
+
+def channel_connect_finish(workspace: Workspace, platform: str, code: str, redirect_uri: str,
+                           code_verifier: str) -> Channel:
+    """Exchange the code, learn whose account it is, then create or update the channel."""
+    adapter = get_adapter(platform)
+    grant = adapter.exchange_code(code, redirect_uri, code_verifier)
+    probe = ChannelRef(platform=platform, external_id="", handle="",
+                       credentials=Credentials(access_token=grant.access_token, refresh_token=grant.refresh_token,
+                                               expires_at=grant.expires_at))
+    account = adapter.verify(probe)
+    with transaction.atomic():
+        channel, created = Channel.objects.select_for_update().get_or_create(
+            workspace=workspace, platform=platform, external_id=account.external_id,
+            defaults={"display_name": account.display_name},
+        )
+        was_waiting = not created and channel.health == Health.NEEDS_RECONNECT
+        _apply_account(channel, account)
+        _apply_grant(channel, grant, keep_secret=False)
+        channel.health, channel.last_error = Health.OK, ""
+        channel.save()
+        if was_waiting:
+            _resume_deliveries(channel)
+    logger.info("Connected %s channel %s in workspace %s", platform, channel.pk, workspace.pk)
+    return channel
+
+
+def channel_mark_needs_reconnect(channel: Channel, reason: str) -> None:
+    """Flag the channel: its token is expired or revoked and only a new connect can fix it."""
+    channel.health, channel.last_error = Health.NEEDS_RECONNECT, reason[:LAST_ERROR_MAX]
+    # A plain UPDATE: callers (the publisher) may be inside their own short transaction.
+    Channel.objects.filter(pk=channel.pk).update(health=channel.health, last_error=channel.last_error,
+                                                 updated_at=timezone.now())
+    logger.info("Channel %s needs reconnecting", channel.pk)
+
+
+def channel_refresh_token(channel: Channel) -> Channel:
+    """Refresh the access token under a row lock and return the up-to-date channel.
+
+    If another worker refreshed while we waited for the lock, its result is used and the token
+    endpoint is not called again. AuthExpired flags the channel and is re-raised; TransientError and
+    the rest leave the channel untouched.
+    """
+    adapter = get_adapter(channel.platform)
+    seen_token = (channel.credentials or {}).get("access_token", "")
+    failure: AuthExpired | None = None
+    with transaction.atomic():
+        locked = Channel.objects.select_for_update().get(pk=channel.pk)
+        if (locked.credentials or {}).get("access_token", "") != seen_token:
+            return locked  # refreshed by someone else while we waited
+        try:
+            grant = adapter.refresh(channel_ref(locked))
+        except AuthExpired as exc:
+            failure = exc  # flag inside the transaction so it commits, raise once outside it
+            channel_mark_needs_reconnect(locked, exc.message)
+        else:
+            _apply_grant(locked, grant, keep_secret=True)
+            locked.save(update_fields=["credentials", "token_expires_at", "scopes", "updated_at"])
+    if failure is not None:
+        raise failure
+    return locked
+
+
+def channel_disconnect(channel: Channel) -> None:
+    """Forget the tokens. The channel row stays, so its posts and their history are kept, and its
+    scheduled deliveries wait (as for any channel needing reconnection) until it is connected again."""
+    channel.credentials, channel.token_expires_at, channel.scopes = {}, None, []
+    channel.health, channel.last_error = Health.NEEDS_RECONNECT, DISCONNECTED_REASON
+    channel.save(update_fields=["credentials", "token_expires_at", "scopes", "health", "last_error", "updated_at"])
+    logger.info("Disconnected channel %s", channel.pk)
+
+
+def _apply_account(channel: Channel, account: AccountInfo) -> None:
+    channel.display_name = account.display_name[:200]
+    channel.handle = account.handle[:200]
+    channel.avatar_url = account.avatar_url if account.avatar_url.startswith(("https://", "http://")) else ""
+
+
+def _apply_grant(channel: Channel, grant: TokenGrant, *, keep_secret: bool) -> None:
+    """Store a new token. A grant without a refresh token keeps the stored one: X omits it on some
+    refreshes, and wiping it would disconnect the channel two hours later."""
+    stored: dict[str, Any] = dict(channel.credentials or {})
+    stored["access_token"] = grant.access_token
+    stored["refresh_token"] = grant.refresh_token or stored.get("refresh_token", "")
+    if not keep_secret:
+        stored.pop("token_secret", None)  # an OAuth 2.0 token must not be signed as OAuth 1.0a
+    channel.credentials = stored
+    channel.token_expires_at = grant.expires_at
+    if grant.scopes:
+        channel.scopes = list(grant.scopes)
+
+
+def _resume_deliveries(channel: Channel) -> None:
+    """Let the scheduler release deliveries that waited for this reconnect (if it offers the hook)."""
+    try:
+        from scheduler import services as scheduler_services
+    except ImportError:
+        return
+    resume = getattr(scheduler_services, "deliveries_resume_for_channel", None)
+    if resume is not None:
+        resume(channel)
