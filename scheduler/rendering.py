@@ -1,0 +1,61 @@
+"""Turn a post (plus its per-channel variant) into the PublishRequest an adapter receives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from platforms.models import Channel
+from platforms.types import MediaItem, PublishRequest
+from scheduler.engine.channels import channel_ref
+from scheduler.models import Campaign, Delivery, Post, Variant
+
+
+def link_with_tracking(link: str, campaign: Campaign | None) -> str:
+    """Hook for the campaign's UTM defaults. Returns the link unchanged until UTM tagging is built.
+
+    It runs on every render, so whatever it adds is part of the fingerprint and of the frozen payload.
+    """
+    return link
+
+
+def _media(items: list[Any] | None) -> tuple[MediaItem, ...]:
+    result = []
+    for item in items or []:
+        if isinstance(item, str):
+            item = {"url": item}
+        result.append(
+            MediaItem(url=item["url"], mime_type=item.get("mime_type", ""), alt_text=item.get("alt_text", ""))
+        )
+    return tuple(result)
+
+
+def render_for(post: Post, channel: Channel) -> PublishRequest:
+    """The request for one channel: a variant's non-null fields override the post's."""
+    variant = Variant.objects.filter(post=post, channel=channel).first()
+
+    def pick(name: str) -> Any:
+        value = getattr(variant, name, None) if variant is not None else None
+        return getattr(post, name) if value is None else value
+
+    return PublishRequest(
+        channel=channel_ref(channel),
+        text=pick("text") or "",
+        link=link_with_tracking(pick("link") or "", post.campaign),
+        media=_media(pick("media")),
+        thread=tuple(str(part) for part in pick("thread") or ()),
+    )
+
+
+def render_request(delivery: Delivery) -> PublishRequest:
+    return render_for(delivery.post, delivery.channel)
+
+
+def payload_of(request: PublishRequest) -> dict[str, Any]:
+    """What gets frozen into Delivery.payload: the content, never the credentials."""
+    return {
+        "channel": {"platform": request.channel.platform, "external_id": request.channel.external_id},
+        "text": request.text,
+        "link": request.link,
+        "media": [{"url": m.url, "mime_type": m.mime_type, "alt_text": m.alt_text} for m in request.media],
+        "thread": list(request.thread),
+    }

@@ -1,0 +1,185 @@
+"""Writes on posts and deliveries made by people (the composer, the calendar, the channel pages).
+
+Edits race the publisher, so each one locks the post's deliveries and refuses while any of them may
+be on its way to the platform; a `queued` delivery is taken back and its token cleared, which turns the
+publish message already in the broker into a no-op.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from platforms.models import Channel
+from platforms.registry import get_adapter
+from scheduler.engine.common import platform_name, sentence
+from scheduler.models import Delivery, DeliveryState, Post
+from scheduler.rendering import render_for, render_request
+from scheduler.timezones import local_to_utc
+
+__all__ = [
+    "DeliveryBusy",
+    "delivery_cancel",
+    "delivery_mark_published",
+    "deliveries_resume_for_channel",
+    "local_to_utc",
+    "post_retry_failed",
+    "post_schedule",
+    "post_update_content",
+    "render_request",
+]
+
+# The platform may already have (or be about to have) this content: edits must not pretend otherwise.
+BUSY_STATES = (DeliveryState.SENDING, DeliveryState.PUBLISHED, DeliveryState.UNKNOWN)
+EDITABLE_FIELDS = ("text", "link", "media", "thread", "campaign")
+
+
+class DeliveryBusy(ValidationError):
+    """The change would race a send that has started or finished."""
+
+
+def _busy_message(delivery: Delivery) -> str:
+    name = platform_name(delivery.channel)
+    if delivery.state == DeliveryState.PUBLISHED:
+        return f"This post is already published on {name}; it can no longer be changed there."
+    return f"This post is being sent to {name} right now; wait until it finishes, then try again."
+
+
+def _lock_deliveries(post: Post) -> list[Delivery]:
+    # Ordered by pk so two editors of one post always lock in the same order (no deadlock).
+    return list(Delivery.objects.select_for_update().filter(post=post).select_related("channel").order_by("pk"))
+
+
+def _refuse_if_busy(deliveries: Iterable[Delivery]) -> None:
+    busy = [d for d in deliveries if d.state in BUSY_STATES]
+    if busy:
+        raise DeliveryBusy([_busy_message(d) for d in busy], code="delivery_busy")
+
+
+def _unqueue(deliveries: Iterable[Delivery], now: datetime) -> None:
+    ids = [d.pk for d in deliveries if d.state == DeliveryState.QUEUED]
+    Delivery.objects.filter(pk__in=ids, state=DeliveryState.QUEUED).update(
+        state=DeliveryState.SCHEDULED, attempt_token=None, lease_expires_at=None, queued_at=None, updated_at=now
+    )
+
+
+def _validate(post: Post, channels: list[Channel]) -> None:
+    problems: list[str] = []
+    for channel in channels:
+        if channel.workspace_id != post.workspace_id:
+            problems.append(f"The channel {channel} belongs to another workspace.")
+            continue
+        adapter = get_adapter(channel.platform)
+        name = platform_name(channel)
+        for problem in adapter.validate(render_for(post, channel)):
+            problems.append(sentence(problem if name in problem else f"{name}: {problem}"))
+    if problems:
+        raise ValidationError(problems, code="invalid_for_platform")
+
+
+def post_schedule(post: Post, channels: Iterable[Channel], due_at: datetime, *,
+                  publish_now: bool = False) -> list[Delivery]:
+    """Schedule the post on each channel at `due_at` (aware). One delivery per channel, `scheduled`.
+
+    A time in the past is refused unless `publish_now` is set (then it is sent on the next tick).
+    """
+    channels = list(channels)
+    if timezone.is_naive(due_at):
+        raise ValueError("post_schedule needs an aware datetime; convert wall-clock times with local_to_utc().")
+    now = timezone.now()
+    if due_at < now and not publish_now:
+        raise ValidationError("This time is already past. Pick a later time, or publish now.", code="past")
+    if not channels:
+        raise ValidationError("Pick at least one channel to publish to.", code="no_channels")
+    _validate(post, channels)
+    with transaction.atomic():
+        existing = {d.channel_id: d for d in _lock_deliveries(post)}
+        _refuse_if_busy(existing[c.pk] for c in channels if c.pk in existing)
+        return [_schedule_one(post, channel, existing.get(channel.pk), due_at, now) for channel in channels]
+
+
+def _schedule_one(post: Post, channel: Channel, delivery: Delivery | None, due_at: datetime,
+                  now: datetime) -> Delivery:
+    if delivery is None:
+        delivery = Delivery(workspace_id=post.workspace_id, post=post, channel=channel)
+    delivery.state, delivery.due_at, delivery.scheduled_for = DeliveryState.SCHEDULED, due_at, due_at
+    delivery.attempt_token = delivery.lease_expires_at = delivery.queued_at = None
+    delivery.error_code = delivery.error_message = ""
+    delivery.save()
+    return delivery
+
+
+def post_update_content(post: Post, **changes) -> Post:
+    """Change the post's content (text, link, media, thread, campaign) unless a send has started."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"post_update_content cannot change {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        deliveries = _lock_deliveries(post)
+        _refuse_if_busy(deliveries)
+        for name, value in changes.items():
+            setattr(post, name, value)
+        _validate(post, [d.channel for d in deliveries if d.state != DeliveryState.CANCELLED])
+        post.save()
+        _unqueue(deliveries, timezone.now())
+    return post
+
+
+def delivery_cancel(delivery: Delivery) -> Delivery:
+    """Cancel one delivery unless its send has started or finished. Cancelling twice is harmless."""
+    with transaction.atomic():
+        locked = {d.pk: d for d in _lock_deliveries(delivery.post)}
+        current = locked[delivery.pk]
+        _refuse_if_busy([current])
+        Delivery.objects.filter(pk=current.pk).update(
+            state=DeliveryState.CANCELLED, attempt_token=None, lease_expires_at=None, updated_at=timezone.now()
+        )
+    delivery.refresh_from_db()
+    return delivery
+
+
+def post_retry_failed(post: Post) -> int:
+    """Send again only the deliveries that failed or need a check; published ones are left alone.
+
+    The attempt count is kept, so a delivery that exhausted its automatic retries gets one more try.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        ids = [d.pk for d in _lock_deliveries(post) if d.state in (DeliveryState.FAILED, DeliveryState.NEEDS_CHECK)]
+        return Delivery.objects.filter(pk__in=ids).update(
+            state=DeliveryState.SCHEDULED, due_at=now, attempt_token=None, lease_expires_at=None,
+            error_code="", error_message="", updated_at=now,
+        )
+
+
+def deliveries_resume_for_channel(channel: Channel) -> int:
+    """After a reconnect: the channel's `needs_reconnect` deliveries go back to `scheduled`.
+
+    Each keeps its due time if that is still ahead; overdue ones are due now.
+    """
+    now = timezone.now()
+    waiting = Delivery.objects.filter(channel=channel, state=DeliveryState.NEEDS_RECONNECT)
+    with transaction.atomic():
+        overdue = waiting.filter(Q(due_at__isnull=True) | Q(due_at__lt=now)).update(
+            state=DeliveryState.SCHEDULED, due_at=now, error_code="", error_message="", updated_at=now
+        )
+        ahead = waiting.update(state=DeliveryState.SCHEDULED, error_code="", error_message="", updated_at=now)
+    return overdue + ahead
+
+
+def delivery_mark_published(delivery: Delivery, *, permalink: str = "") -> Delivery:
+    """The user checked the platform and the post is there: settle a `needs_check` delivery."""
+    now = timezone.now()
+    updated = Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.NEEDS_CHECK).update(
+        state=DeliveryState.PUBLISHED, permalink=permalink, published_at=now, error_code="", error_message="",
+        updated_at=now,
+    )
+    if not updated:
+        raise ValidationError("Only a post that needs checking can be marked as published.", code="not_needs_check")
+    delivery.refresh_from_db()
+    return delivery
