@@ -1,12 +1,28 @@
-"""The PLATFORM_ORIGINS map that points every real platform origin at a sandbox. Imports nothing heavy."""
+"""Real platform origins mapped onto a sandbox base URL.
+
+SMO's settings import this to build the default ``PLATFORM_ORIGINS`` map, so it must stay
+dependency-free (no aiohttp, no Django): only plain string work happens here.
+"""
 
 from __future__ import annotations
 
-_X_ORIGINS = ("https://api.twitter.com", "https://api.x.com", "https://twitter.com", "https://x.com")
+# Real origin -> path prefix on the sandbox. One prefix per dialect; several real hosts can
+# share a prefix because X serves the same API on api.twitter.com and api.x.com, and the
+# browser-facing authorize page on twitter.com and x.com.
+ORIGIN_PREFIXES: dict[str, str] = {
+    "https://api.twitter.com": "/x",
+    "https://api.x.com": "/x",
+    "https://twitter.com": "/x",
+    "https://x.com": "/x",
+    "https://upload.twitter.com": "/x-upload",
+}
 
 
 def default_platform_origins(base_url: str) -> dict[str, str]:
+    """Return the ``PLATFORM_ORIGINS`` map that points every known real origin at ``base_url``.
+
+    >>> default_platform_origins("http://127.0.0.1:8100/")["https://api.x.com"]
+    'http://127.0.0.1:8100/x'
+    """
     base = base_url.rstrip("/")
-    origins = {origin: f"{base}/x" for origin in _X_ORIGINS}
-    origins["https://upload.twitter.com"] = f"{base}/x-upload"
-    return origins
+    return {origin: f"{base}{prefix}" for origin, prefix in ORIGIN_PREFIXES.items()}
