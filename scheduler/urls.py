@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from scheduler import views_pages
 
 app_name = "scheduler"
-urlpatterns: list = []
+urlpatterns = [
+    path("deliveries/", views_pages.deliveries, name="deliveries"),
+]

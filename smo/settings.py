@@ -61,6 +61,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+if not DEBUG:
+    # Serves collectstatic's output straight from gunicorn (the Docker image), so no proxy is needed for /static/.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "smo.urls"
 WSGI_APPLICATION = "smo.wsgi.application"

@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Site-level pages. Names stay un-namespaced: settings.LOGIN_URL and LOGIN_REDIRECT_URL refer to them."""
 
-app_name = "workspaces"
-urlpatterns: list = []
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from workspaces import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]
