@@ -64,3 +64,15 @@ def stuck_deliveries(now: datetime | None = None) -> QuerySet[Delivery]:
         .select_related("workspace", "channel", "post")
         .order_by("due_at", "pk")
     )
+
+
+def post_for_workspace(workspace: Workspace, post_id: int) -> Post | None:
+    """One post of this workspace, or None — a post id from another workspace reads as missing."""
+    return Post.objects.filter(workspace=workspace, pk=post_id).select_related("campaign").first()
+
+
+def post_timeline(post: Post) -> list[Delivery]:
+    """The post's deliveries with their attempts, oldest attempt first (two queries)."""
+    return list(
+        post.deliveries.select_related("channel").prefetch_related("attempts").order_by("channel__platform", "pk")
+    )

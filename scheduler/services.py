@@ -36,6 +36,9 @@ __all__ = [
 
 # The platform may already have (or be about to have) this content: edits must not pretend otherwise.
 BUSY_STATES = (DeliveryState.SENDING, DeliveryState.PUBLISHED, DeliveryState.UNKNOWN)
+RETRYABLE_STATES = (DeliveryState.FAILED, DeliveryState.NEEDS_CHECK)
+# Cancelling a failed or held delivery is allowed too, but these are the ones a user cancels to stop a send.
+CANCELLABLE_STATES = (DeliveryState.DRAFT, DeliveryState.SCHEDULED, DeliveryState.QUEUED, DeliveryState.RETRY_WAIT)
 EDITABLE_FIELDS = ("text", "link", "media", "thread", "campaign")
 
 
@@ -150,7 +153,7 @@ def post_retry_failed(post: Post) -> int:
     """
     now = timezone.now()
     with transaction.atomic():
-        ids = [d.pk for d in _lock_deliveries(post) if d.state in (DeliveryState.FAILED, DeliveryState.NEEDS_CHECK)]
+        ids = [d.pk for d in _lock_deliveries(post) if d.state in RETRYABLE_STATES]
         return Delivery.objects.filter(pk__in=ids).update(
             state=DeliveryState.SCHEDULED, due_at=now, attempt_token=None, lease_expires_at=None,
             error_code="", error_message="", updated_at=now,
