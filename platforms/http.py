@@ -21,7 +21,8 @@ import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
-# Headers worth keeping from every response: X's 15-minute window and its 24-hour counters (app and user).
+# Headers worth keeping from every response: X's 15-minute window and its 24-hour counters (app and user),
+# and the Graph API's usage percentages (JSON strings; the business one says when access returns).
 RATE_LIMIT_HEADERS: tuple[str, ...] = (
     "x-rate-limit-limit",
     "x-rate-limit-remaining",
@@ -32,6 +33,9 @@ RATE_LIMIT_HEADERS: tuple[str, ...] = (
     "x-user-limit-24hour-limit",
     "x-user-limit-24hour-remaining",
     "x-user-limit-24hour-reset",
+    "x-app-usage",
+    "x-business-use-case-usage",
+    "x-page-usage",
 )
 
 

@@ -22,6 +22,8 @@ from workspaces.models import Workspace
 
 __all__ = [
     "channel_connect_finish",
+    "channel_connect_pages",
+    "channel_connect_pages_start",
     "channel_connect_start",
     "channel_disconnect",
     "channel_mark_needs_reconnect",
@@ -48,6 +50,38 @@ def channel_connect_finish(workspace: Workspace, platform: str, code: str, redir
                        credentials=Credentials(access_token=grant.access_token, refresh_token=grant.refresh_token,
                                                expires_at=grant.expires_at))
     account = adapter.verify(probe)
+    channel = _upsert_channel(workspace, platform, account, grant)
+    logger.info("Connected %s channel %s in workspace %s", platform, channel.pk, workspace.pk)
+    return channel
+
+
+def channel_connect_pages_start(platform: str, code: str, redirect_uri: str,
+                                code_verifier: str) -> tuple[TokenGrant, list[AccountInfo]]:
+    """For platforms whose sign-in yields several Pages (Facebook): exchange the code for a user
+    token and list the Pages it manages, for the admin to pick from. Nothing is stored yet."""
+    adapter = get_adapter(platform)
+    grant = adapter.exchange_code(code, redirect_uri, code_verifier)
+    pages = adapter.list_pages(grant.access_token)  # type: ignore[attr-defined]
+    return grant, [page.account for page in pages]
+
+
+def channel_connect_pages(workspace: Workspace, platform: str, user_grant: TokenGrant,
+                          page_ids: list[str]) -> list[Channel]:
+    """One channel per picked Page, holding that Page's own token. Pages are listed again with the
+    user token so the Page tokens are fresh and never had to wait in the session."""
+    adapter = get_adapter(platform)
+    wanted = set(page_ids)
+    channels = []
+    for page in adapter.list_pages(user_grant.access_token):  # type: ignore[attr-defined]
+        if page.account.external_id not in wanted:
+            continue
+        grant = TokenGrant(access_token=page.access_token, scopes=user_grant.scopes)  # Page tokens do not expire
+        channels.append(_upsert_channel(workspace, platform, page.account, grant))
+    logger.info("Connected %s %s channels in workspace %s", len(channels), platform, workspace.pk)
+    return channels
+
+
+def _upsert_channel(workspace: Workspace, platform: str, account: AccountInfo, grant: TokenGrant) -> Channel:
     with transaction.atomic():
         channel, created = Channel.objects.select_for_update().get_or_create(
             workspace=workspace, platform=platform, external_id=account.external_id,
@@ -60,7 +94,6 @@ def channel_connect_finish(workspace: Workspace, platform: str, code: str, redir
         channel.save()
         if was_waiting:
             _resume_deliveries(channel)
-    logger.info("Connected %s channel %s in workspace %s", platform, channel.pk, workspace.pk)
     return channel
 
 

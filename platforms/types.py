@@ -43,6 +43,7 @@ class PublishRequest:
     link: str = ""
     media: tuple[MediaItem, ...] = ()
     thread: tuple[str, ...] = ()  # follow-up parts, published as a reply chain
+    first_comment: str = ""  # posted as a comment on the new post where the platform supports it
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ different tabs cannot mix up, and a callback whose state we did not issue stores
 
 from __future__ import annotations
 
+import json
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -19,11 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from platforms import selectors, services
 from platforms.errors import PlatformError
 from platforms.registry import adapter_class, platform_keys
-from platforms.types import AuthorizationStart
+from platforms.types import AuthorizationStart, TokenGrant
+from smo import crypto
 from workspaces.access import workspace_view
 from workspaces.models import Role
 
 PENDING_KEY = "platforms_oauth_pending"
+PICK_KEY = "platforms_page_pick"  # signed-in Facebook users waiting for the admin to pick Pages
 MAX_PENDING = 5  # abandoned attempts are dropped oldest first so the session cannot grow without bound
 
 
@@ -81,6 +85,8 @@ def channel_callback(request: HttpRequest, platform: str) -> HttpResponse:
     problem = _callback_problem(request.GET.get("error", ""), request.GET.get("code", ""), name)
     if problem:
         return _error_page(request, problem)
+    if getattr(adapter_class(platform), "picks_pages", False):
+        return _start_page_pick(request, platform, pending)
     try:
         channel = services.channel_connect_finish(
             request.workspace, platform, request.GET["code"], pending["redirect_uri"], pending["verifier"]
@@ -105,6 +111,63 @@ def channel_disconnect(request: HttpRequest, channel_id: int) -> HttpResponse:
     context = {"workspace": request.workspace, "channel": channel,
                "platform_name": _platform_names().get(channel.platform, channel.platform)}
     return render(request, "platforms/channel_disconnect.html", context)
+
+
+def _start_page_pick(request: HttpRequest, platform: str, pending: dict[str, Any]) -> HttpResponse:
+    """Facebook-style sign-in: list the Pages the user manages and let the admin pick. The user
+    token waits in the session encrypted (it is a secret at rest); Page tokens are fetched again
+    when the admin confirms, so they never wait anywhere."""
+    try:
+        grant, pages = services.channel_connect_pages_start(platform, request.GET["code"], pending["redirect_uri"],
+                                                            pending["verifier"])
+    except PlatformError as exc:
+        return _error_page(request, exc.message, status=502)
+    name = _platform_names().get(platform, platform)
+    if not pages:
+        return _error_page(request, _(
+            "Your %(platform)s account manages no Pages that SMO was allowed to see, so nothing was connected. "
+            "Connect again and select at least one Page.") % {"platform": name})
+    pick_id = secrets.token_urlsafe(16)
+    picks: dict[str, Any] = dict(request.session.get(PICK_KEY, {}))
+    sealed = json.dumps({"access_token": grant.access_token, "scopes": list(grant.scopes)}).encode()
+    picks[pick_id] = {
+        "platform": platform, "workspace": request.workspace.pk, "grant": crypto.encrypt(sealed),
+        "pages": [{"id": page.external_id, "name": page.display_name} for page in pages],
+    }
+    request.session[PICK_KEY] = dict(list(picks.items())[-MAX_PENDING:])
+    return _picker(request, pick_id, picks[pick_id])
+
+
+def _picker(request: HttpRequest, pick_id: str, entry: dict[str, Any], error: str = "") -> HttpResponse:
+    context = {"workspace": request.workspace, "pick_id": pick_id, "pages": entry["pages"], "error": error,
+               "platform_name": _platform_names().get(entry["platform"], entry["platform"])}
+    return render(request, "platforms/page_picker.html", context, status=400 if error else 200)
+
+
+@workspace_view(Role.ADMIN)
+@require_POST
+def channel_pick_pages(request: HttpRequest, pick_id: str) -> HttpResponse:
+    picks: dict[str, Any] = dict(request.session.get(PICK_KEY, {}))
+    entry = picks.get(pick_id)
+    if entry is None or entry["workspace"] != request.workspace.pk:
+        return _error_page(request, _("This Page selection has expired or was already used. "
+                                      "Nothing was saved; start the connection again."))
+    offered = {page["id"] for page in entry["pages"]}
+    chosen = [page_id for page_id in request.POST.getlist("page") if page_id in offered]
+    if not chosen:
+        return _picker(request, pick_id, entry, error=_("Select at least one Page to connect."))
+    request.session[PICK_KEY] = {key: value for key, value in picks.items() if key != pick_id}
+    stored = json.loads(crypto.decrypt(entry["grant"]))
+    grant = TokenGrant(access_token=stored["access_token"], scopes=tuple(stored["scopes"]))
+    try:
+        channels = services.channel_connect_pages(request.workspace, entry["platform"], grant, chosen)
+    except PlatformError as exc:
+        return _error_page(request, exc.message, status=502)
+    names = ", ".join(channel.display_name for channel in channels)
+    messages.success(request, _("Connected %(count)s %(platform)s Page(s): %(names)s.") % {
+        "count": len(channels), "platform": _platform_names().get(entry["platform"], entry["platform"]),
+        "names": names})
+    return redirect("platforms:list", slug=request.workspace.slug)
 
 
 def _callback_problem(error: str, code: str, platform_name: str) -> str:

@@ -219,8 +219,8 @@ X_CLIENT_ID = env.string("X_CLIENT_ID", "smo-sandbox-client" if DEBUG else None)
 X_CLIENT_SECRET = env.string("X_CLIENT_SECRET", "smo-sandbox-secret" if DEBUG else None)
 X_CONSUMER_KEY = env.string("X_CONSUMER_KEY")
 X_CONSUMER_SECRET = env.string("X_CONSUMER_SECRET")
-FACEBOOK_APP_ID = env.string("FACEBOOK_APP_ID")
-FACEBOOK_APP_SECRET = env.string("FACEBOOK_APP_SECRET")
+FACEBOOK_APP_ID = env.string("FACEBOOK_APP_ID", "smo-sandbox-app" if DEBUG else None)
+FACEBOOK_APP_SECRET = env.string("FACEBOOK_APP_SECRET", "smo-sandbox-app-secret" if DEBUG else None)
 FACEBOOK_GRAPH_VERSION = env.string("FACEBOOK_GRAPH_VERSION", "v21.0")
 
 LOGGING = {

@@ -19,13 +19,14 @@ from aiohttp import web
 
 from .control import register_control
 from .dialect import Dialect, Handler
+from .facebook import FacebookDialect
 from .faults import Decision, FaultEngine
 from .feeds import register_pages
 from .state import Store, iso_z, utcnow
 from .x import XDialect
 
 # Later issues add Facebook, Instagram, LinkedIn, … here; order is the index page's order.
-DIALECT_CLASSES: tuple[type[Dialect], ...] = (XDialect,)
+DIALECT_CLASSES: tuple[type[Dialect], ...] = (XDialect, FacebookDialect)
 
 
 @dataclass
@@ -79,6 +80,7 @@ async def fault_middleware(request: web.Request, handler: Handler) -> web.Stream
     dialect, path = sandbox.route(request.path)
     if dialect is None or getattr(request.match_info.handler, "sandbox_ui", False):
         return await handler(request)
+    await dialect.load(request)
     account = dialect.identify(request)
     decision = sandbox.faults.decide(dialect.name, request.method, path, account)
     record: dict[str, Any] = {

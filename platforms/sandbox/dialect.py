@@ -61,6 +61,12 @@ class Dialect(ABC):
     def register(self, app: web.Application) -> None:
         """Add this dialect's routes to ``app``."""
 
+    async def load(self, request: web.Request) -> None:  # noqa: B027 - optional hook, no-op by default
+        """Read what ``identify`` needs from the body before it runs (default: nothing).
+
+        ``identify`` is synchronous, but some platforms (Facebook) carry the token in the body.
+        """
+
     @abstractmethod
     def identify(self, request: web.Request) -> Account | None:
         """The account the request acts as (from its credentials), expired tokens included."""

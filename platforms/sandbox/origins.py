@@ -15,6 +15,8 @@ ORIGIN_PREFIXES: dict[str, str] = {
     "https://twitter.com": "/x",
     "https://x.com": "/x",
     "https://upload.twitter.com": "/x-upload",
+    "https://graph.facebook.com": "/facebook",
+    "https://www.facebook.com": "/facebook",
 }
 
 

@@ -28,6 +28,8 @@ def test_origins_map():
         "https://twitter.com": "http://127.0.0.1:8100/x",
         "https://x.com": "http://127.0.0.1:8100/x",
         "https://upload.twitter.com": "http://127.0.0.1:8100/x-upload",
+        "https://graph.facebook.com": "http://127.0.0.1:8100/facebook",
+        "https://www.facebook.com": "http://127.0.0.1:8100/facebook",
     }
 
 

@@ -1,0 +1,204 @@
+"""The Facebook Pages adapter: publishing with a Page token through facebook-sdk on the seam's session.
+
+A channel is one Page: `external_id` is the Page id, the access token is the Page token (from
+/me/accounts at connect time; it does not expire when minted from a long-lived user token).
+Publishing is one create (`/feed`, or `/photos` for a single photo). Multi-photo posts first upload
+each photo with `published=false` - invisible, so safe to repeat - then create the post with
+`attached_media`. A first comment follows the create and can only ever add a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any, ClassVar
+
+import requests
+
+from platforms.errors import ContentRejected, NotSupported, OutcomeUnknown, PlatformError
+from platforms.facebook import oauth, text
+from platforms.facebook.translate import translate
+from platforms.graph import facebook, graph_client
+from platforms.http import rate_limits
+from platforms.types import (
+    AccountInfo,
+    AuthorizationStart,
+    Capabilities,
+    ChannelRef,
+    InboxPage,
+    PublishRequest,
+    PublishResult,
+    TokenGrant,
+)
+
+logger = logging.getLogger(__name__)
+
+FIND_LIMIT = 300  # reconciliation looks at the Page's 300 newest posts since the attempt
+POST_FIELDS = "id,message,link,created_time,permalink_url"
+_TRANSLATED = (facebook.GraphAPIError, requests.RequestException)
+
+
+@dataclass
+class Connection:
+    graph: facebook.GraphAPI
+    secrets: tuple[str, ...]
+
+
+def connect(channel: ChannelRef) -> Connection:
+    token = channel.credentials.access_token
+    return Connection(graph_client(token), (token,) if token else ())
+
+
+def permalink(post_id: str) -> str:
+    page_id, _, number = post_id.partition("_")
+    return f"https://www.facebook.com/{page_id}/posts/{number}" if number else f"https://www.facebook.com/{post_id}"
+
+
+def parse_time(value: Any) -> datetime | None:
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z").astimezone(UTC)
+    except ValueError:
+        return None
+
+
+class FacebookAdapter:
+    platform: ClassVar[str] = "facebook"
+    display_name: ClassVar[str] = "Facebook"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        text_limit=text.MAX_MESSAGE,
+        length_rule="Facebook counts every character once, links included (63,206 at most).",
+        max_images=text.MAX_PHOTOS,
+        max_videos=0,
+        supports_first_comment=True,
+    )
+
+    def __init__(self) -> None:
+        self.last_rate_limits: dict[str, str] = {}  # usage headers of the last call, for pacing
+
+    # -- content ------------------------------------------------------------------------------
+
+    def validate(self, request: PublishRequest) -> list[str]:
+        return text.problems(request)
+
+    def fingerprint(self, request: PublishRequest) -> str:
+        return text.fingerprint(request)
+
+    # -- publishing ---------------------------------------------------------------------------
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        if len(text.photos(request)) != len(request.media):
+            raise NotSupported("SMO can publish only photos to Facebook for now: remove the video for this channel.")
+        problems = text.problems(request)
+        if problems:  # the engine validates first; this guards direct callers
+            raise ContentRejected(" ".join(problems))
+        conn = connect(request.channel)
+        page_id = request.channel.external_id
+        post_id = self._create_post(conn, page_id, request)
+        warning = self._first_comment(conn, post_id, request.first_comment.strip())
+        return PublishResult(external_id=post_id, permalink=permalink(post_id),
+                             published_at=datetime.now(UTC), warning=warning)
+
+    def _create_post(self, conn: Connection, page_id: str, request: PublishRequest) -> str:
+        message, photos = text.compose_message(request), text.photos(request)
+        if len(photos) == 1:
+            answer = self._call(conn, True, conn.graph.put_object, page_id, "photos", url=photos[0].url,
+                                message=message)
+            return self._id(answer, "post_id", "id")
+        args: dict[str, str] = {"message": message} if message else {}
+        if not photos and request.link.strip():
+            args["link"] = request.link.strip()
+        if photos:
+            ids = [self._upload_unpublished(conn, page_id, photo.url) for photo in photos]
+            args["attached_media"] = json.dumps([{"media_fbid": photo_id} for photo_id in ids])
+        return self._id(self._call(conn, True, conn.graph.put_object, page_id, "feed", **args), "id")
+
+    def _upload_unpublished(self, conn: Connection, page_id: str, url: str) -> str:
+        # Unpublished photos never show on the Page, so an upload is not "the create": create=False.
+        answer = self._call(conn, False, conn.graph.put_object, page_id, "photos", url=url, published="false")
+        photo_id = str(answer.get("id") or "")
+        if not photo_id:
+            raise PlatformError("Facebook accepted a photo but returned no id.")
+        return photo_id
+
+    def _id(self, answer: dict[str, Any], *keys: str) -> str:
+        for key in keys:
+            if answer.get(key):
+                return str(answer[key])
+        # A 2xx without an id: the post may well exist.
+        raise OutcomeUnknown("Facebook accepted the post but returned no id; SMO will check the Page.")
+
+    def _first_comment(self, conn: Connection, post_id: str, comment: str) -> str:
+        """Never raises: the post exists, and raising would make the engine publish it again."""
+        if not comment:
+            return ""
+        try:
+            self._call(conn, True, conn.graph.put_object, post_id, "comments", message=comment)
+        except Exception as exc:  # deliberately broad, see the docstring
+            reason = exc.message if isinstance(exc, PlatformError) else "an unexpected error in SMO"
+            logger.warning("Facebook first comment on %s failed: %s", post_id, reason,
+                           exc_info=not isinstance(exc, PlatformError))
+            return f"Facebook published the post, but the first comment failed: {reason}"
+        return ""
+
+    def _call(self, conn: Connection, create: bool, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return call(*args, **kwargs)
+        except _TRANSLATED as exc:
+            usage = rate_limits(conn.graph.session)
+            raise translate(exc, create=create, secrets=conn.secrets, usage=usage) from exc
+        finally:
+            self.last_rate_limits = rate_limits(conn.graph.session)
+
+    # -- reconciliation -----------------------------------------------------------------------
+
+    def find_published(self, channel: ChannelRef, fingerprint: str, since: datetime) -> PublishResult | None:
+        conn = connect(channel)
+        posts = self._call(conn, False, lambda: list(islice(conn.graph.get_all_connections(
+            channel.external_id, "posts", since=int(since.timestamp()), fields=POST_FIELDS, limit=100), FIND_LIMIT)))
+        matches = [p for p in posts if text.fingerprint_parts(p.get("message", ""), p.get("link", "")) == fingerprint]
+        if not matches:
+            return None
+        post = matches[-1]  # newest first: the oldest match is the one the lost create made
+        return PublishResult(external_id=str(post["id"]), permalink=str(post.get("permalink_url") or
+                                                                       permalink(str(post["id"]))),
+                             published_at=parse_time(post.get("created_time")))
+
+    def verify(self, channel: ChannelRef) -> AccountInfo:
+        conn = connect(channel)
+        page = self._call(conn, False, conn.graph.get_object, channel.external_id, fields="id,name,username")
+        if not page.get("id"):
+            raise NotSupported("Facebook did not say which Page this token belongs to; try connecting again.")
+        name = str(page.get("name") or page["id"])
+        return AccountInfo(external_id=str(page["id"]), display_name=name, handle=str(page.get("username") or name),
+                           avatar_url=f"https://graph.facebook.com/{page['id']}/picture")
+
+    # -- not in this slice ------------------------------------------------------------------
+
+    def fetch_inbox(self, channel: ChannelRef, cursor: str) -> InboxPage:
+        raise NotSupported("SMO does not collect Facebook comments and messages yet.")
+
+    def reply(self, channel: ChannelRef, in_reply_to: str, text: str) -> PublishResult:
+        raise NotSupported("SMO cannot answer on Facebook yet.")
+
+    # -- connect (Facebook Login, then the admin picks Pages) --------------------------------
+
+    picks_pages: ClassVar[bool] = True  # the connect flow lists Pages instead of verifying one account
+
+    def authorization_url(self, redirect_uri: str) -> AuthorizationStart:
+        return oauth.authorization_start(redirect_uri)
+
+    def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> TokenGrant:
+        """A long-lived *user* token: it only serves to list Pages (`list_pages`)."""
+        return oauth.exchange_code(code, redirect_uri)
+
+    def list_pages(self, user_token: str) -> list[oauth.PageGrant]:
+        return oauth.list_pages(user_token)
+
+    def refresh(self, channel: ChannelRef) -> TokenGrant:
+        # Page tokens from a long-lived user token do not expire; a dead one needs a reconnect.
+        raise NotSupported("Facebook Page tokens are not refreshed; reconnect the channel instead.")
+

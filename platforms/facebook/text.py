@@ -1,0 +1,64 @@
+"""What Facebook will show for a post: the composed message, its validation and the fingerprint.
+
+The same normaliser serves `fingerprint()` before publishing and `find_published()` on the Page's
+posts afterwards, so both sides agree or are wrong in the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+
+from platforms.types import MediaItem, PublishRequest
+
+MAX_MESSAGE = 63206  # the limit Postiz and Meta's composer use (reference §2.2)
+MAX_COMMENT = 8000
+MAX_PHOTOS = 10
+_WHITESPACE = re.compile(r"\s+")
+
+
+def photos(request: PublishRequest) -> list[MediaItem]:
+    return [m for m in request.media if m.mime_type.startswith("image/")]
+
+
+def compose_message(request: PublishRequest) -> str:
+    """The message Facebook receives. With photos there is no `link` parameter, so the link goes
+    into the text (when it is not already there); without photos it is sent as `link` instead."""
+    text, link = request.text.strip(), request.link.strip()
+    if request.media and link and link not in text:
+        return f"{text}\n\n{link}" if text else link
+    return text
+
+
+def problems(request: PublishRequest) -> list[str]:
+    found: list[str] = []
+    message = compose_message(request)
+    if not message and not request.link.strip() and not request.media:
+        found.append("Facebook needs text, a link or a photo for a post; this post is empty.")
+    if len(message) > MAX_MESSAGE:
+        found.append(f"Facebook allows at most {MAX_MESSAGE:,} characters in a post; this post has {len(message):,}.")
+    if len(request.first_comment) > MAX_COMMENT:
+        found.append(f"Facebook allows at most {MAX_COMMENT:,} characters in a comment; "
+                     f"the first comment has {len(request.first_comment):,}.")
+    if len(photos(request)) != len(request.media):
+        found.append("SMO can publish only photos to Facebook for now: remove the video for this channel.")
+    if len(request.media) > MAX_PHOTOS:
+        found.append(f"Facebook allows at most {MAX_PHOTOS} photos per post; this post has {len(request.media)}.")
+    return found
+
+
+def normalise(text: str) -> str:
+    """Text as compared with what the Graph API returns: NFC, entities unescaped, spacing collapsed."""
+    return _WHITESPACE.sub(" ", unicodedata.normalize("NFC", html.unescape(text))).strip()
+
+
+def fingerprint_parts(message: str, link: str = "") -> str:
+    # A link-only post has no message: the link is then what identifies it.
+    basis = normalise(message) or f"link:{link.strip()}"
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()
+
+
+def fingerprint(request: PublishRequest) -> str:
+    return fingerprint_parts(compose_message(request), request.link)
