@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from platforms.fields import EncryptedJSONField
@@ -43,3 +44,38 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.platform})"
+
+
+class WebhookEvent(models.Model):
+    """One signed event a platform pushed to us, kept for the inbox worker to process later.
+
+    `event_id` is derived by `platforms.webhook_events` (a hash of the event's JSON), so a platform
+    re-delivering the same event finds the existing row instead of storing a second one. Nothing
+    secret is kept: no signature headers, no tokens.
+    """
+
+    platform = models.CharField(_("platform"), max_length=24)
+    event_id = models.CharField(_("event id"), max_length=100)
+    # The page id, Instagram account id or X for_user_id the event was addressed to.
+    account_id = models.CharField(_("account id"), max_length=128, blank=True)
+    # Null when no channel, or channels of several workspaces, have this account: the inbox worker
+    # then routes by `account_id` itself rather than guessing a workspace here.
+    channel = models.ForeignKey(Channel, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="webhook_events")
+    # The whole signed delivery exactly as received, so the signature can be checked again later;
+    # the entries of one Meta batch share it.
+    raw_body = models.BinaryField(_("raw body"))
+    payload = models.JSONField(_("payload"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["platform", "event_id"], name="webhook_event_once")]
+        indexes = [
+            models.Index(fields=["received_at"], condition=models.Q(processed_at__isnull=True),
+                         name="webhook_event_unprocessed"),
+        ]
+        ordering = ["received_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.platform} webhook {self.event_id[:19]}"

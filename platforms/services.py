@@ -13,8 +13,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from platforms import webhook_events
 from platforms.errors import AuthExpired
-from platforms.models import Channel, Health
+from platforms.models import Channel, Health, WebhookEvent
 from platforms.registry import get_adapter
 from platforms.selectors import channel_ref
 from platforms.types import AccountInfo, AuthorizationStart, ChannelRef, Credentials, TokenGrant
@@ -29,6 +30,7 @@ __all__ = [
     "channel_mark_needs_reconnect",
     "channel_ref",
     "channel_refresh_token",
+    "webhook_event_record",
 ]
 
 logger = logging.getLogger(__name__)
@@ -171,3 +173,29 @@ def _resume_deliveries(channel: Channel) -> None:
     resume = getattr(scheduler_services, "deliveries_resume_for_channel", None)
     if resume is not None:
         resume(channel)
+
+
+def webhook_event_record(platform: str, raw_body: bytes, payload: dict[str, Any]) -> tuple[WebhookEvent, bool]:
+    """Store one verified webhook event unless it was stored before; returns (event, created).
+
+    Race-safe: get_or_create relies on the (platform, event_id) unique constraint, so two workers
+    receiving the same re-delivery at once end with one row, and the loser gets that row back.
+    """
+    account = webhook_events.account_id(platform, payload)
+    event, created = WebhookEvent.objects.get_or_create(
+        platform=platform, event_id=webhook_events.event_id(payload),
+        defaults={"account_id": account, "channel": _webhook_channel(platform, account),
+                  "raw_body": bytes(raw_body), "payload": payload},
+    )
+    if created:
+        logger.info("Stored %s webhook event %s (channel %s)", platform, event.pk, event.channel_id)
+    return event, created
+
+
+def _webhook_channel(platform: str, account: str) -> Channel | None:
+    """The one channel connected to this account. Several workspaces may have connected the same
+    Page; then none is picked, so no workspace sees another's events by guesswork."""
+    if not account:
+        return None
+    matches = list(Channel.objects.filter(platform=platform, external_id=account)[:2])
+    return matches[0] if len(matches) == 1 else None

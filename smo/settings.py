@@ -222,6 +222,8 @@ X_CONSUMER_SECRET = env.string("X_CONSUMER_SECRET")
 FACEBOOK_APP_ID = env.string("FACEBOOK_APP_ID", "smo-sandbox-app" if DEBUG else None)
 FACEBOOK_APP_SECRET = env.string("FACEBOOK_APP_SECRET", "smo-sandbox-app-secret" if DEBUG else None)
 FACEBOOK_GRAPH_VERSION = env.string("FACEBOOK_GRAPH_VERSION", "v21.0")
+# Meta's webhook subscription handshake echoes hub.challenge only to a caller sending this token.
+META_WEBHOOK_VERIFY_TOKEN = env.string("META_WEBHOOK_VERIFY_TOKEN", "smo-sandbox-verify-token" if DEBUG else None)
 
 LOGGING = {
     "version": 1,

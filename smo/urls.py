@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("webhooks/", include("platforms.webhook_urls")),
     path("", include("workspaces.urls")),
     path("w/<slug:slug>/channels/", include("platforms.urls")),
     path("w/<slug:slug>/", include("scheduler.urls")),
