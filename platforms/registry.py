@@ -9,6 +9,7 @@ from platforms.base import Adapter
 _ADAPTERS: dict[str, str] = {
     "x": "platforms.x.XAdapter",
     "facebook": "platforms.facebook.FacebookAdapter",
+    "instagram": "platforms.instagram.InstagramAdapter",
 }
 # Tests register in-memory adapters here; nothing else writes to it.
 _OVERRIDES: dict[str, type] = {}

@@ -8,6 +8,7 @@ the same channel at once would burn the token and disconnect the account.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -58,28 +59,33 @@ def channel_connect_finish(workspace: Workspace, platform: str, code: str, redir
 
 
 def channel_connect_pages_start(platform: str, code: str, redirect_uri: str,
-                                code_verifier: str) -> tuple[TokenGrant, list[AccountInfo]]:
+                                code_verifier: str) -> tuple[TokenGrant, list[AccountInfo], dict[str, AccountInfo]]:
     """For platforms whose sign-in yields several Pages (Facebook): exchange the code for a user
-    token and list the Pages it manages, for the admin to pick from. Nothing is stored yet."""
+    token and list the Pages it manages, for the admin to pick from, with the Instagram account
+    linked to each Page (Page id -> account) where there is one. Nothing is stored yet."""
     adapter = get_adapter(platform)
     grant = adapter.exchange_code(code, redirect_uri, code_verifier)
     pages = adapter.list_pages(grant.access_token)  # type: ignore[attr-defined]
-    return grant, [page.account for page in pages]
+    linked = {page.account.external_id: page.instagram for page in pages if getattr(page, "instagram", None)}
+    return grant, [page.account for page in pages], linked
 
 
 def channel_connect_pages(workspace: Workspace, platform: str, user_grant: TokenGrant,
-                          page_ids: list[str]) -> list[Channel]:
-    """One channel per picked Page, holding that Page's own token. Pages are listed again with the
-    user token so the Page tokens are fresh and never had to wait in the session."""
+                          page_ids: list[str], instagram_page_ids: Iterable[str] = ()) -> list[Channel]:
+    """One channel per picked Page, holding that Page's own token, plus an `instagram` channel for
+    each Page whose linked Instagram account was picked: Instagram with Facebook Login publishes
+    with that same Page token. Pages are listed again with the user token so the Page tokens are
+    fresh and never had to wait in the session."""
     adapter = get_adapter(platform)
-    wanted = set(page_ids)
+    wanted, wanted_ig = set(page_ids), set(instagram_page_ids)
     channels = []
     for page in adapter.list_pages(user_grant.access_token):  # type: ignore[attr-defined]
-        if page.account.external_id not in wanted:
-            continue
         grant = TokenGrant(access_token=page.access_token, scopes=user_grant.scopes)  # Page tokens do not expire
-        channels.append(_upsert_channel(workspace, platform, page.account, grant))
-    logger.info("Connected %s %s channels in workspace %s", len(channels), platform, workspace.pk)
+        if page.account.external_id in wanted:
+            channels.append(_upsert_channel(workspace, platform, page.account, grant))
+        if page.account.external_id in wanted_ig and getattr(page, "instagram", None):
+            channels.append(_upsert_channel(workspace, "instagram", page.instagram, grant))
+    logger.info("Connected %s channels from %s Pages in workspace %s", len(channels), platform, workspace.pk)
     return channels
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from platforms import selectors, services
 from platforms.errors import PlatformError
 from platforms.registry import adapter_class, platform_keys
-from platforms.types import AuthorizationStart, TokenGrant
+from platforms.types import AccountInfo, AuthorizationStart, TokenGrant
 from smo import crypto
 from workspaces.access import workspace_view
 from workspaces.models import Role
@@ -33,6 +33,12 @@ MAX_PENDING = 5  # abandoned attempts are dropped oldest first so the session ca
 
 def _platform_names() -> dict[str, str]:
     return {key: adapter_class(key).display_name for key in platform_keys()}
+
+
+def _connect_buttons() -> dict[str, str]:
+    """Platforms with their own sign-in; Instagram is connected through Facebook's Page picker."""
+    return {key: name for key, name in _platform_names().items()
+            if not getattr(adapter_class(key), "connected_through", "")}
 
 
 def _error_page(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
@@ -52,6 +58,7 @@ def channel_list(request: HttpRequest) -> HttpResponse:
         "workspace": request.workspace,
         "channels": channels,
         "platform_names": names,
+        "connect_names": _connect_buttons(),
         "can_manage": request.member.role == Role.ADMIN,
     }
     return render(request, "platforms/channel_list.html", context)
@@ -118,8 +125,8 @@ def _start_page_pick(request: HttpRequest, platform: str, pending: dict[str, Any
     token waits in the session encrypted (it is a secret at rest); Page tokens are fetched again
     when the admin confirms, so they never wait anywhere."""
     try:
-        grant, pages = services.channel_connect_pages_start(platform, request.GET["code"], pending["redirect_uri"],
-                                                            pending["verifier"])
+        grant, pages, linked = services.channel_connect_pages_start(
+            platform, request.GET["code"], pending["redirect_uri"], pending["verifier"])
     except PlatformError as exc:
         return _error_page(request, exc.message, status=502)
     name = _platform_names().get(platform, platform)
@@ -132,10 +139,17 @@ def _start_page_pick(request: HttpRequest, platform: str, pending: dict[str, Any
     sealed = json.dumps({"access_token": grant.access_token, "scopes": list(grant.scopes)}).encode()
     picks[pick_id] = {
         "platform": platform, "workspace": request.workspace.pk, "grant": crypto.encrypt(sealed),
-        "pages": [{"id": page.external_id, "name": page.display_name} for page in pages],
+        "pages": [_page_entry(page, linked.get(page.external_id)) for page in pages],
     }
     request.session[PICK_KEY] = dict(list(picks.items())[-MAX_PENDING:])
     return _picker(request, pick_id, picks[pick_id])
+
+
+def _page_entry(page: AccountInfo, instagram: AccountInfo | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"id": page.external_id, "name": page.display_name}
+    if instagram is not None:  # offered as its own channel, publishing with the Page's token
+        entry["instagram"] = {"id": instagram.external_id, "handle": instagram.handle}
+    return entry
 
 
 def _picker(request: HttpRequest, pick_id: str, entry: dict[str, Any], error: str = "") -> HttpResponse:
@@ -154,19 +168,26 @@ def channel_pick_pages(request: HttpRequest, pick_id: str) -> HttpResponse:
                                       "Nothing was saved; start the connection again."))
     offered = {page["id"] for page in entry["pages"]}
     chosen = [page_id for page_id in request.POST.getlist("page") if page_id in offered]
-    if not chosen:
+    with_ig = {page["id"] for page in entry["pages"] if page.get("instagram")}
+    chosen_ig = [page_id for page_id in request.POST.getlist("instagram") if page_id in with_ig]
+    if not chosen and not chosen_ig:
         return _picker(request, pick_id, entry, error=_("Select at least one Page to connect."))
     request.session[PICK_KEY] = {key: value for key, value in picks.items() if key != pick_id}
     stored = json.loads(crypto.decrypt(entry["grant"]))
     grant = TokenGrant(access_token=stored["access_token"], scopes=tuple(stored["scopes"]))
     try:
-        channels = services.channel_connect_pages(request.workspace, entry["platform"], grant, chosen)
+        channels = services.channel_connect_pages(request.workspace, entry["platform"], grant, chosen, chosen_ig)
     except PlatformError as exc:
         return _error_page(request, exc.message, status=502)
-    names = ", ".join(channel.display_name for channel in channels)
-    messages.success(request, _("Connected %(count)s %(platform)s Page(s): %(names)s.") % {
-        "count": len(channels), "platform": _platform_names().get(entry["platform"], entry["platform"]),
-        "names": names})
+    pages = [channel for channel in channels if channel.platform == entry["platform"]]
+    if pages:
+        messages.success(request, _("Connected %(count)s %(platform)s Page(s): %(names)s.") % {
+            "count": len(pages), "platform": _platform_names().get(entry["platform"], entry["platform"]),
+            "names": ", ".join(channel.display_name for channel in pages)})
+    accounts = [channel for channel in channels if channel.platform == "instagram"]
+    if accounts:
+        messages.success(request, _("Connected %(count)s Instagram account(s): %(names)s.") % {
+            "count": len(accounts), "names": ", ".join("@" + channel.handle for channel in accounts)})
     return redirect("platforms:list", slug=request.workspace.slug)
 
 

@@ -24,8 +24,10 @@ from platforms.http import rewrite_url
 from platforms.types import AccountInfo, AuthorizationStart, TokenGrant
 
 DIALOG_URL = "https://www.facebook.com/{version}/dialog/oauth"
+# The instagram_* permissions let a picked Page's linked Instagram account be connected too (reference §3.1).
 SCOPES = ("pages_show_list", "pages_read_engagement", "pages_manage_posts", "pages_manage_engagement",
-          "pages_read_user_content")
+          "pages_read_user_content", "instagram_basic", "instagram_content_publish")
+PAGE_FIELDS = "id,name,access_token,tasks,instagram_business_account{id,username,name}"
 MAX_PAGES = 200
 # Graph codes that mean "this sign-in (code or token) is not good": connect again, not a content problem.
 _BAD_SIGN_IN = frozenset({1, 100, 101, 190})
@@ -38,6 +40,7 @@ class PageGrant:
     account: AccountInfo
     access_token: str
     tasks: tuple[str, ...] = ()
+    instagram: AccountInfo | None = None  # the Instagram professional account linked to the Page
 
     def __repr__(self) -> str:  # never leak the token through logs or tracebacks
         return f"PageGrant(account={self.account!r}, access_token=<redacted>)"
@@ -78,12 +81,20 @@ def exchange_code(code: str, redirect_uri: str) -> TokenGrant:
 
 def list_pages(user_token: str) -> list[PageGrant]:
     graph = graph_client(user_token)
-    rows = _call(lambda: list(islice(graph.get_all_connections("me", "accounts", fields="id,name,access_token,tasks"),
-                                     MAX_PAGES)), secret=user_token)
+    rows = _call(lambda: list(islice(graph.get_all_connections("me", "accounts", fields=PAGE_FIELDS), MAX_PAGES)),
+                 secret=user_token)
     return [PageGrant(account=AccountInfo(external_id=str(row["id"]), display_name=str(row.get("name") or row["id"]),
                                           handle=str(row.get("name") or row["id"])),
-                      access_token=str(row["access_token"]), tasks=tuple(row.get("tasks") or ()))
+                      access_token=str(row["access_token"]), tasks=tuple(row.get("tasks") or ()),
+                      instagram=_instagram(row.get("instagram_business_account")))
             for row in rows if row.get("id") and row.get("access_token")]
+
+
+def _instagram(linked: Any) -> AccountInfo | None:
+    if not isinstance(linked, dict) or not linked.get("id"):
+        return None
+    handle = str(linked.get("username") or linked["id"])
+    return AccountInfo(external_id=str(linked["id"]), display_name=str(linked.get("name") or handle), handle=handle)
 
 
 def _call(call: Any, *args: Any, secret: str) -> Any:

@@ -66,7 +66,7 @@ def translate(exc: Exception, *, create: bool, secrets: Iterable[str] = (),
         error = _from_network(exc, create=create)
     else:
         raise exc
-    error.message = _scrub(error.message, secrets)
+    error.message = scrub_secrets(error.message, secrets)
     error.args = (error.message,)
     return error
 
@@ -78,7 +78,7 @@ def _from_graph(exc: facebook.GraphAPIError, *, create: bool, usage: Mapping[str
             return OutcomeUnknown("Facebook sent an unreadable answer to the post; it may or may not exist. "
                                   "SMO will check the Page.", platform_code="unparsed")
         return TransientError("Facebook sent an unreadable answer; it will be retried.", platform_code="unparsed")
-    code, subcode = _int(body.get("code")), _int(body.get("error_subcode"))
+    code, subcode = graph_int(body.get("code")), graph_int(body.get("error_subcode"))
     message = str(body.get("error_user_msg") or body.get("message") or "no details")[:500]
     platform_code = f"{code}/{subcode}" if subcode else str(code)
     if code in AUTH_CODES:
@@ -119,7 +119,9 @@ def retry_at(usage: Mapping[str, str]) -> datetime:
     try:
         buc = json.loads(usage.get("x-business-use-case-usage") or "{}")
         for entries in buc.values() if isinstance(buc, dict) else ():
-            minutes += [_int(e.get("estimated_time_to_regain_access")) or 0 for e in entries if isinstance(e, dict)]
+            minutes += [
+                graph_int(e.get("estimated_time_to_regain_access")) or 0 for e in entries if isinstance(e, dict)
+            ]
     except (ValueError, AttributeError, TypeError):
         pass  # a malformed header must not hide the rate limit itself
     wait = max(minutes)
@@ -145,14 +147,14 @@ def _never_reached(exc: requests.RequestException) -> bool:
     return isinstance(reason, MaxRetryError) and isinstance(reason.reason, ConnectTimeoutError | NewConnectionError)
 
 
-def _int(value: Any) -> int | None:
+def graph_int(value: Any) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
         return None
 
 
-def _scrub(message: str, secrets: Iterable[str]) -> str:
+def scrub_secrets(message: str, secrets: Iterable[str]) -> str:
     for secret in secrets:
         if secret:
             message = message.replace(secret, "[redacted]")

@@ -22,11 +22,13 @@ from .dialect import Dialect, Handler
 from .facebook import FacebookDialect
 from .faults import Decision, FaultEngine
 from .feeds import register_pages
+from .instagram import InstagramDialect
 from .state import Store, iso_z, utcnow
 from .x import XDialect
 
-# Later issues add Facebook, Instagram, LinkedIn, … here; order is the index page's order.
-DIALECT_CLASSES: tuple[type[Dialect], ...] = (XDialect, FacebookDialect)
+# Later issues add LinkedIn, … here; order is the index page's order and the route order:
+# Instagram's Graph routes (distinct id shapes) must come before Facebook's catch-alls.
+DIALECT_CLASSES: tuple[type[Dialect], ...] = (XDialect, InstagramDialect, FacebookDialect)
 
 
 @dataclass
@@ -39,12 +41,15 @@ class Sandbox:
         return next((d for d in self.dialects if d.name == name), None)
 
     def route(self, path: str) -> tuple[Dialect | None, str]:
-        """The dialect owning ``path`` and the path relative to its prefix (``/2/tweets``)."""
-        for dialect in self.dialects:
-            for prefix in dialect.prefixes:
-                if path == prefix or path.startswith(prefix + "/"):
-                    return dialect, path[len(prefix):] or "/"
-        return None, path
+        """The dialect owning ``path`` and the path relative to its prefix (``/2/tweets``).
+
+        The longest prefix wins: ``/facebook/instagram`` is Instagram's, the rest of ``/facebook`` Facebook's."""
+        owners = [(prefix, dialect) for dialect in self.dialects for prefix in dialect.prefixes
+                  if path == prefix or path.startswith(prefix + "/")]
+        if not owners:
+            return None, path
+        prefix, dialect = max(owners, key=lambda owner: len(owner[0]))
+        return dialect, path[len(prefix):] or "/"
 
 
 SANDBOX = web.AppKey("sandbox", Sandbox)
@@ -57,6 +62,8 @@ def build_sandbox() -> Sandbox:
         switches.update(cls.switches)
     faults = FaultEngine(switches, platforms={cls.name for cls in DIALECT_CLASSES})
     dialects = [cls(store, faults) for cls in DIALECT_CLASSES]
+    for dialect in dialects:
+        dialect.bind(dialects)
     for dialect in dialects:
         store.add_seeder(dialect.seed)
     return Sandbox(store, faults, dialects)

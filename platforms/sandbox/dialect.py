@@ -53,6 +53,9 @@ class Dialect(ABC):
     def feed_path(self, account: Account) -> str:
         return f"{self.prefix}/feed/{account.username}"
 
+    def bind(self, dialects: list[Dialect]) -> None:  # noqa: B027 - optional hook, no-op by default
+        """Meet the other dialects before seeding (Instagram shares the Graph host with Facebook)."""
+
     @abstractmethod
     def seed(self, store: Store) -> None:
         """Create the accounts that exist after every reset."""

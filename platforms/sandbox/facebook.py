@@ -39,6 +39,7 @@ class FacebookDialect(Dialect):
 
     def __init__(self, store: Store, faults: FaultEngine) -> None:
         self.pages: dict[str, set[str]] = {}  # page id -> admin user ids
+        self.instagram: Any = None  # the Instagram dialect, bound by the sandbox (same Graph host)
         super().__init__(store, faults)
         self.api = FacebookApi(self)
         self.oauth = FacebookOAuth(self)
@@ -94,7 +95,8 @@ class FacebookDialect(Dialect):
 
     def identify(self, request: web.Request) -> Account | None:
         token = self.token(request)
-        return self.store.accounts[self.name].get(token.account_id) if token else None
+        # Instagram tokens reach the Graph host too; their accounts live under "instagram".
+        return self.store.accounts[token.platform].get(token.account_id) if token else None
 
     # -- tokens -----------------------------------------------------------------------------
 

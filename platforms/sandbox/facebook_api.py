@@ -75,7 +75,7 @@ class FacebookApi:
             now = datetime.now(UTC).strftime("%A, %d-%b-%y %H:%M:%S UTC")
             raise fail(190, f"Error validating access token: Session has expired. The current time is {now}.",
                        subcode=463)
-        return self.store.accounts[self.fb.name][token.account_id], token
+        return self.store.accounts[token.platform][token.account_id], token
 
     def node(self, request: web.Request, caller: Account) -> tuple[str, Any]:
         """(kind, object) for the ``{node}`` segment: "account", "post" or "photo"."""
@@ -144,6 +144,9 @@ class FacebookApi:
         data = {"id": obj.id, "name": obj.name}
         if "username" in fields or "link" in fields:
             data.update(username=obj.username, link=f"https://www.facebook.com/{obj.id}")
+        linked = self.fb.instagram.business_account(obj.id) if self.fb.instagram else None
+        if "instagram_business_account" in fields and linked:
+            data["instagram_business_account"] = {"id": linked}
         return json_response(data)
 
     @graph_endpoint
@@ -278,12 +281,19 @@ class FacebookApi:
     # -- me/accounts ------------------------------------------------------------------------
 
     def accounts(self, request: web.Request, user: Account, token: Token) -> web.Response:
+        wants_ig = "instagram_business_account" in params(request).get("fields", "")
+
         def render(page: Account) -> dict[str, Any]:
             page_token = self.fb.issue_page_token(page, token)
-            return {"access_token": page_token.value, "category": "Brand",
+            data = {"access_token": page_token.value, "category": "Brand",
                     "category_list": [{"id": "1605186416478696", "name": "Brand"}],
                     "name": page.name, "id": page.id,
                     "tasks": ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"]}
+            linked = self.fb.instagram.business_account(page.id) if self.fb.instagram and wants_ig else None
+            ig = self.store.accounts["instagram"].get(linked) if linked else None
+            if ig is not None:
+                data["instagram_business_account"] = {"id": ig.id, "username": ig.username, "name": ig.name}
+            return data
 
         return paginate(self.fb, request, self.fb.pages_of(user.id), render)
 

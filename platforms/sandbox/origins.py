@@ -17,6 +17,8 @@ ORIGIN_PREFIXES: dict[str, str] = {
     "https://upload.twitter.com": "/x-upload",
     "https://graph.facebook.com": "/facebook",
     "https://www.facebook.com": "/facebook",
+    # Instagram (Facebook Login) speaks on graph.facebook.com; only its permalinks have their own host.
+    "https://www.instagram.com": "/facebook/instagram",
 }
 
 

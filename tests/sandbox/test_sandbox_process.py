@@ -30,6 +30,7 @@ def test_origins_map():
         "https://upload.twitter.com": "http://127.0.0.1:8100/x-upload",
         "https://graph.facebook.com": "http://127.0.0.1:8100/facebook",
         "https://www.facebook.com": "http://127.0.0.1:8100/facebook",
+        "https://www.instagram.com": "http://127.0.0.1:8100/facebook/instagram",
     }
 
 
