@@ -125,7 +125,8 @@ class Attempt(models.Model):
     """One try of a delivery: every send and every reconciliation leaves a row."""
 
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts")
-    token = models.UUIDField()
+    # Outcomes and lease expiry find the attempt by its token on every publish.
+    token = models.UUIDField(db_index=True)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=AttemptOutcome.choices, default=AttemptOutcome.IN_PROGRESS)

@@ -49,6 +49,7 @@ def delivery_publish(delivery_id: int, token: str) -> str | None:
     except ValueError:
         log.warning("publish message for delivery %s has a malformed token; ignored", delivery_id)
         return None
+    failpoint("publish.received")
     send = _start_sending(delivery_id, token_uuid)
     if send is None:
         return None

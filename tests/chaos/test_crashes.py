@@ -17,9 +17,32 @@ def outcomes(delivery: Delivery) -> list[str]:
 
 
 def test_kill_after_claim_before_send_publishes_once_after_the_lease(stack, sandbox):
-    """SIGKILL between the queued->sending claim and the HTTP call: nothing reached the platform, but
-    SMO cannot know that; the lease turns it `unknown`, the reconciler finds nothing, and the post is
-    sent again (by the user's retry, which the message asks for) exactly once, after the lease."""
+    """SIGKILL after the dispatcher's claim, when the worker holds the message but has not started the
+    send: the delivery is still `queued`, so its lease expiry hands it back to the schedule and it is
+    published automatically, exactly once, after the lease."""
+    workspace = WorkspaceFactory()
+    channel = make_channel(sandbox, workspace, "crash_claimed")
+    [delivery] = schedule(workspace, [channel], 1, label="claimed")
+    doomed = stack.start_worker(concurrency=2, failpoints="publish.received=kill")
+    stack.start_dispatcher(loop=True)
+    stack.wait_until(lambda: not doomed.alive(), 20, what="the worker to kill itself after the claim")
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.QUEUED and sandbox.creates("x") == []
+    lease_expired_at = delivery.lease_expires_at
+    stack.start_worker(concurrency=2)
+
+    wait_settled(stack, [delivery.pk], 30)
+    assert assert_proof(sandbox, [delivery.pk]) == {DeliveryState.PUBLISHED: 1}
+    delivery.refresh_from_db()
+    assert delivery.published_at >= lease_expired_at
+    assert [c["text"] for c in sandbox.creates("x")] == [delivery.post.text]
+
+
+def test_kill_after_sending_started_is_never_resent_blindly(stack, sandbox):
+    """SIGKILL between the queued->sending compare-and-set and the HTTP call: nothing reached the
+    platform, but SMO cannot know that. The lease turns it `unknown`, never back to `scheduled`; the
+    reconciler finds no such post and fails it with a message asking for a retry, and the user's
+    retry publishes it exactly once."""
     workspace = WorkspaceFactory()
     channel = make_channel(sandbox, workspace, "crash_before")
     [delivery] = schedule(workspace, [channel], 1, label="before-send")
@@ -28,23 +51,17 @@ def test_kill_after_claim_before_send_publishes_once_after_the_lease(stack, sand
     stack.wait_until(lambda: not doomed.alive(), 20, what="the worker to kill itself before sending")
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.SENDING and sandbox.creates("x") == []
-    lease_expired_at = delivery.lease_expires_at
     stack.start_worker(concurrency=2)
 
     wait_settled(stack, [delivery.pk], 30)
     delivery.refresh_from_db()
-    if delivery.state != DeliveryState.PUBLISHED:
-        # The engine's contract: unknown -> failed once the platform shows no such post.
-        assert (delivery.state, delivery.error_code) == (DeliveryState.FAILED, "not_found"), delivery.error_message
-        assert "Retry" in delivery.error_message
-        assert sandbox.creates("x") == []
-        assert post_retry_failed(delivery.post) == 1
-        wait_settled(stack, [delivery.pk], 20)
-        delivery.refresh_from_db()
-    assert delivery.state == DeliveryState.PUBLISHED
-    assert delivery.published_at >= lease_expired_at
+    assert (delivery.state, delivery.error_code) == (DeliveryState.FAILED, "not_found"), delivery.error_message
+    assert "Retry" in delivery.error_message
+    assert sandbox.creates("x") == []
+    assert post_retry_failed(delivery.post) == 1
+    wait_settled(stack, [delivery.pk], 20)
+    assert assert_proof(sandbox, [delivery.pk]) == {DeliveryState.PUBLISHED: 1}
     assert [c["text"] for c in sandbox.creates("x")] == [delivery.post.text]
-    assert_proof(sandbox, [delivery.pk])
 
 
 def test_kill_after_the_platform_applied_is_reconciled_without_a_second_create(stack, sandbox):
