@@ -11,19 +11,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, ClassVar
 
-import requests
-
 from platforms.errors import ContentRejected, NotSupported, OutcomeUnknown, PlatformError
 from platforms.facebook import oauth, text
 from platforms.facebook.translate import translate
-from platforms.graph import facebook, graph_client
-from platforms.http import rate_limits
+from platforms.graph import GraphCalls, facebook, graph_client
 from platforms.types import (
     AccountInfo,
     AuthorizationStart,
@@ -39,7 +35,6 @@ logger = logging.getLogger(__name__)
 
 FIND_LIMIT = 300  # reconciliation looks at the Page's 300 newest posts since the attempt
 POST_FIELDS = "id,message,link,created_time,permalink_url"
-_TRANSLATED = (facebook.GraphAPIError, requests.RequestException)
 
 
 @dataclass
@@ -65,9 +60,10 @@ def parse_time(value: Any) -> datetime | None:
         return None
 
 
-class FacebookAdapter:
+class FacebookAdapter(GraphCalls):
     platform: ClassVar[str] = "facebook"
     display_name: ClassVar[str] = "Facebook"
+    translate_error = staticmethod(translate)
     capabilities: ClassVar[Capabilities] = Capabilities(
         text_limit=text.MAX_MESSAGE,
         length_rule="Facebook counts every character once, links included (63,206 at most).",
@@ -130,28 +126,6 @@ class FacebookAdapter:
                 return str(answer[key])
         # A 2xx without an id: the post may well exist.
         raise OutcomeUnknown("Facebook accepted the post but returned no id; SMO will check the Page.")
-
-    def _first_comment(self, conn: Connection, post_id: str, comment: str) -> str:
-        """Never raises: the post exists, and raising would make the engine publish it again."""
-        if not comment:
-            return ""
-        try:
-            self._call(conn, True, conn.graph.put_object, post_id, "comments", message=comment)
-        except Exception as exc:  # deliberately broad, see the docstring
-            reason = exc.message if isinstance(exc, PlatformError) else "an unexpected error in SMO"
-            logger.warning("Facebook first comment on %s failed: %s", post_id, reason,
-                           exc_info=not isinstance(exc, PlatformError))
-            return f"Facebook published the post, but the first comment failed: {reason}"
-        return ""
-
-    def _call(self, conn: Connection, create: bool, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        try:
-            return call(*args, **kwargs)
-        except _TRANSLATED as exc:
-            usage = rate_limits(conn.graph.session)
-            raise translate(exc, create=create, secrets=conn.secrets, usage=usage) from exc
-        finally:
-            self.last_rate_limits = rate_limits(conn.graph.session)
 
     # -- reconciliation -----------------------------------------------------------------------
 

@@ -18,14 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from typing import Any, ClassVar
-
-import requests
+from typing import ClassVar
 
 from platforms.errors import ContentRejected, NotSupported, OutcomeUnknown, PlatformError, TransientError
 from platforms.facebook.adapter import parse_time
-from platforms.graph import facebook, graph_client
-from platforms.http import rate_limits
+from platforms.graph import GraphCalls, facebook, graph_client
 from platforms.instagram import text
 from platforms.instagram.translate import quota_exhausted, translate
 from platforms.types import (
@@ -47,7 +44,6 @@ STATUS_WAITS = (0.0, 0.4, 0.8, 1.6)
 QUOTA_WINDOW = timedelta(hours=24)
 FIND_LIMIT = 200
 MEDIA_FIELDS = "id,caption,permalink,timestamp"
-_TRANSLATED = (facebook.GraphAPIError, requests.RequestException)
 CONNECT_HINT = ("Instagram accounts are connected with \"Connect Facebook\": pick the Page linked to the "
                 "Instagram professional account and tick \"Also connect its Instagram account\".")
 
@@ -64,9 +60,10 @@ def connect(channel: ChannelRef) -> Connection:
     return Connection(graph_client(token, "instagram"), channel.external_id, (token,) if token else ())
 
 
-class InstagramAdapter:
+class InstagramAdapter(GraphCalls):
     platform: ClassVar[str] = "instagram"
     display_name: ClassVar[str] = "Instagram"
+    translate_error = staticmethod(translate)
     capabilities: ClassVar[Capabilities] = Capabilities(
         text_limit=text.MAX_CAPTION,
         length_rule="Instagram counts every character of the caption once (2,200 at most, 30 hashtags).",
@@ -180,27 +177,6 @@ class InstagramAdapter:
             return ""
         link = str(answer.get("permalink") or "")
         return link if link.startswith("https://") else ""
-
-    def _first_comment(self, conn: Connection, media_id: str, comment: str) -> str:
-        """Never raises, for the same reason as _permalink."""
-        if not comment:
-            return ""
-        try:
-            self._call(conn, True, conn.graph.put_object, media_id, "comments", message=comment)
-        except Exception as exc:  # deliberately broad, see the docstring
-            reason = exc.message if isinstance(exc, PlatformError) else "an unexpected error in SMO"
-            logger.warning("Instagram first comment on %s failed: %s", media_id, reason,
-                           exc_info=not isinstance(exc, PlatformError))
-            return f"Instagram published the post, but the first comment failed: {reason}"
-        return ""
-
-    def _call(self, conn: Connection, create: bool, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        try:
-            return call(*args, **kwargs)
-        except _TRANSLATED as exc:
-            raise translate(exc, create=create, secrets=conn.secrets, usage=rate_limits(conn.graph.session)) from exc
-        finally:
-            self.last_rate_limits = rate_limits(conn.graph.session)
 
     # -- reconciliation -----------------------------------------------------------------------
 
