@@ -20,6 +20,9 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+
+from platforms.errors import OutcomeUnknown, PlatformError, TransientError
 
 # Headers worth keeping from every response: X's 15-minute window and its 24-hour counters (app and user),
 # and the Graph API's usage percentages (JSON strings; the business one says when access returns).
@@ -127,3 +130,31 @@ def build_session(platform: str) -> requests.Session:
 def rate_limits(session: requests.Session) -> dict[str, str]:
     """The last rate-limit headers seen on a session built here (empty for any other session)."""
     return dict(getattr(session, "smo_rate_limits", {}))
+
+
+def never_reached(exc: requests.RequestException) -> bool:
+    """True only when no request bytes can have reached the platform (DNS, refused, connect timeout, TLS).
+
+    requests wraps "could not connect" as ConnectionError(MaxRetryError(reason=NewConnectionError or
+    ConnectTimeoutError)), while a connection dropped after sending arrives as ConnectionError(ProtocolError).
+    """
+    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
+        return True
+    reason = exc.args[0] if exc.args else None
+    return isinstance(reason, MaxRetryError) and isinstance(reason.reason, ConnectTimeoutError | NewConnectionError)
+
+
+def network_error(exc: requests.RequestException, *, create: bool, platform: str, checks: str) -> PlatformError:
+    """What a network failure means for the engine: a create that may have reached the platform is
+    OutcomeUnknown (reconciled, never resent blindly); everything else is safe to retry.
+
+    `platform` is the name users know ("X"); `checks` says where SMO looks for the post ("the account").
+    """
+    if never_reached(exc):
+        return TransientError(f"Could not reach {platform} (connection failed); nothing was sent, it will be retried.",
+                              platform_code="connect")
+    if not create:
+        return TransientError(f"{platform} did not answer in time; it will be retried.", platform_code="network")
+    kind = "timed out" if isinstance(exc, requests.Timeout) else "was cut"
+    return OutcomeUnknown(f"The connection to {platform} {kind} after the post was sent; it may or may not exist. "
+                          f"SMO will check {checks}.", platform_code="network")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 
 _PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
@@ -17,6 +18,14 @@ def redact(text: str) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(r"\1[redacted]", text)
     return text
+
+
+def scrub(message: str, secrets: Iterable[str]) -> str:
+    """Remove these exact values (the caller's tokens) and anything token-shaped from a message."""
+    for secret in secrets:
+        if secret:
+            message = message.replace(secret, "[redacted]")
+    return redact(message)
 
 
 class RedactSecretsFilter(logging.Filter):

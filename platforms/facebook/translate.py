@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from platforms.errors import (
     AuthExpired,
@@ -31,7 +30,8 @@ from platforms.errors import (
     TransientError,
 )
 from platforms.graph import facebook
-from smo.logging import redact
+from platforms.http import network_error
+from smo.logging import scrub
 
 AUTH_CODES = frozenset({190, 102})
 PERMISSION_CODES = frozenset({10, *range(200, 300)})
@@ -63,10 +63,10 @@ def translate(exc: Exception, *, create: bool, secrets: Iterable[str] = (),
     if isinstance(exc, facebook.GraphAPIError):
         error = _from_graph(exc, create=create, usage=usage or {})
     elif isinstance(exc, requests.RequestException):
-        error = _from_network(exc, create=create)
+        error = network_error(exc, create=create, platform="Facebook", checks="the Page")
     else:
         raise exc
-    error.message = scrub_secrets(error.message, secrets)
+    error.message = scrub(error.message, secrets)
     error.args = (error.message,)
     return error
 
@@ -128,34 +128,8 @@ def retry_at(usage: Mapping[str, str]) -> datetime:
     return now + (timedelta(minutes=wait) if wait > 0 else FALLBACK_RATE_WAIT)
 
 
-def _from_network(exc: requests.RequestException, *, create: bool) -> PlatformError:
-    if _never_reached(exc):
-        return TransientError("Could not reach Facebook (connection failed); nothing was sent, it will be retried.",
-                              platform_code="connect")
-    if not create:
-        return TransientError("Facebook did not answer in time; it will be retried.", platform_code="network")
-    kind = "timed out" if isinstance(exc, requests.Timeout) else "was cut"
-    return OutcomeUnknown(f"The connection to Facebook {kind} after the post was sent; it may or may not exist. "
-                          "SMO will check the Page.", platform_code="network")
-
-
-def _never_reached(exc: requests.RequestException) -> bool:
-    """True only when no request bytes can have reached Meta (refused, DNS, connect timeout, TLS)."""
-    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
-        return True
-    reason = exc.args[0] if exc.args else None
-    return isinstance(reason, MaxRetryError) and isinstance(reason.reason, ConnectTimeoutError | NewConnectionError)
-
-
 def graph_int(value: Any) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def scrub_secrets(message: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            message = message.replace(secret, "[redacted]")
-    return redact(message)

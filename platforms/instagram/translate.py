@@ -21,6 +21,7 @@ from typing import Any
 from platforms.errors import ContentRejected, PlatformError, RateLimited, TransientError
 from platforms.facebook import translate as graph_translate
 from platforms.graph import facebook
+from smo.logging import scrub
 
 QUOTA_SUBCODE = 2207042
 NOT_READY_SUBCODE = 2207027
@@ -48,7 +49,7 @@ def translate(exc: Exception, *, create: bool, secrets: Iterable[str] = (),
     if body is not None:
         own = _instagram_error(body)
         if own is not None:
-            own.message = graph_translate.scrub_secrets(own.message, secrets)
+            own.message = scrub(own.message, secrets)
             own.args = (own.message,)
             return own
     error = graph_translate.translate(exc, create=create, secrets=secrets, usage=usage)

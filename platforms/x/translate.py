@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 
 import requests
 import tweepy
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
 from platforms.errors import (
     AuthExpired,
@@ -29,7 +28,8 @@ from platforms.errors import (
     RateLimited,
     TransientError,
 )
-from smo.logging import redact
+from platforms.http import network_error
+from smo.logging import scrub
 
 NOT_APPLIED_5XX = frozenset({500, 502, 503})
 IMMEDIATE_SECONDS = 5.0  # an error body slower than this may come from a backend that wrote first
@@ -51,10 +51,10 @@ def translate(exc: Exception, *, create: bool, secrets: Iterable[str] = ()) -> P
     if isinstance(exc, tweepy.HTTPException):
         error = _from_http(exc, create=create)
     elif isinstance(exc, requests.RequestException):
-        error = _from_network(exc, create=create)
+        error = network_error(exc, create=create, platform="X", checks="the account")
     else:
         raise exc
-    error.message = _scrub(error.message, secrets)
+    error.message = scrub(error.message, secrets)
     error.args = (error.message,)
     return error
 
@@ -110,29 +110,6 @@ def _server_error(response: requests.Response, detail: str, *, create: bool) -> 
     )
 
 
-def _from_network(exc: requests.RequestException, *, create: bool) -> PlatformError:
-    if _never_reached(exc):
-        return TransientError("Could not reach X (connection failed); nothing was sent, it will be retried.",
-                              platform_code="connect")
-    if not create:
-        return TransientError("X did not answer in time; it will be retried.", platform_code="network")
-    kind = "timed out" if isinstance(exc, requests.Timeout) else "was cut"
-    return OutcomeUnknown(
-        f"The connection to X {kind} after the post was sent; it may or may not exist. SMO will check the account.",
-        platform_code="network",
-    )
-
-
-def _never_reached(exc: requests.RequestException) -> bool:
-    """True only when no request bytes can have reached X."""
-    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
-        return True
-    reason = exc.args[0] if exc.args else None
-    # requests wraps "could not connect" as ConnectionError(MaxRetryError(reason=NewConnectionError)),
-    # while a connection dropped after sending arrives as ConnectionError(ProtocolError).
-    return isinstance(reason, MaxRetryError) and isinstance(reason.reason, ConnectTimeoutError)
-
-
 def _retry_at(response: requests.Response) -> datetime:
     headers = response.headers
     resets = [headers.get("x-rate-limit-reset")]
@@ -161,10 +138,3 @@ def _problem_type(response: requests.Response) -> str:
     except ValueError:
         return ""
     return str(body.get("type") or body.get("title") or "") if isinstance(body, dict) else ""
-
-
-def _scrub(message: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            message = message.replace(secret, "[redacted]")
-    return redact(message)

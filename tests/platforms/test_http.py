@@ -10,8 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 import responses
+from urllib3.exceptions import ProtocolError
 
-from platforms.http import build_session, rate_limits, rewrite_url
+from platforms.errors import OutcomeUnknown, TransientError
+from platforms.http import build_session, network_error, never_reached, rate_limits, rewrite_url
 
 SANDBOX = "http://127.0.0.1:8100/x"
 
@@ -128,3 +130,30 @@ def test_a_real_read_timeout_applies_without_caller_timeout(settings, slow_serve
     with pytest.raises(requests.ReadTimeout):
         session.get("https://api.twitter.com/2/users/me")  # tweepy-style: no timeout argument
     assert time.monotonic() - started < 0.9
+
+
+def _refused() -> requests.ConnectionError:
+    """The exception requests really raises for a closed port (nothing listens on port 1)."""
+    try:
+        requests.get("http://127.0.0.1:1/", timeout=2)
+    except requests.ConnectionError as exc:
+        return exc
+    raise AssertionError("port 1 answered")
+
+
+def test_a_refused_connection_never_reached_the_platform_even_for_a_create() -> None:
+    error = network_error(_refused(), create=True, platform="X", checks="the account")
+    assert isinstance(error, TransientError) and error.platform_code == "connect"
+    assert "nothing was sent" in error.message
+
+
+def test_a_timeout_after_sending_a_create_is_unknown_but_a_read_is_retried() -> None:
+    timeout = requests.ReadTimeout("read timed out")
+    create = network_error(timeout, create=True, platform="Facebook", checks="the Page")
+    assert isinstance(create, OutcomeUnknown) and "SMO will check the Page" in create.message
+    assert isinstance(network_error(timeout, create=False, platform="X", checks="the account"), TransientError)
+
+
+def test_a_connection_cut_after_sending_is_not_mistaken_for_never_reached() -> None:
+    assert not never_reached(requests.ConnectionError(ProtocolError("Connection aborted.")))
+    assert never_reached(requests.ConnectTimeout("connect timed out"))
