@@ -57,7 +57,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--channels", type=int)
     parser.add_argument("--threads", type=int, help="publish worker threads (capped by PostgreSQL headroom)")
     parser.add_argument("--beat", action="store_true", help="real celery beat instead of the dispatcher loop")
-    parser.add_argument("--workers", type=int, default=1, help="publish worker processes sharing --threads")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="publish worker processes sharing --threads (default 2: one per core, as compose deploys)")
     parser.add_argument("--prefetch", type=int, help="worker prefetch multiplier (default: the settings' value)")
     parser.add_argument("--skip-precision", action="store_true", help="leave out the 60 s precision phase")
     parser.add_argument("--skip-naive", action="store_true", help="leave out the (slow) naive baseline")

@@ -30,8 +30,12 @@ def _media(items: list[Any] | None) -> tuple[MediaItem, ...]:
 
 
 def render_for(post: Post, channel: Channel) -> PublishRequest:
+    """The request for one channel, looking up the channel's variant of the post."""
+    return render_with(post, channel, Variant.objects.filter(post=post, channel=channel).first())
+
+
+def render_with(post: Post, channel: Channel, variant: Variant | None) -> PublishRequest:
     """The request for one channel: a variant's non-null fields override the post's."""
-    variant = Variant.objects.filter(post=post, channel=channel).first()
 
     def pick(name: str) -> Any:
         value = getattr(variant, name, None) if variant is not None else None

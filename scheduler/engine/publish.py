@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 
 from platforms.base import Adapter
@@ -26,12 +26,14 @@ from scheduler.engine import outcomes
 from scheduler.engine.channels import channel_ref, channel_refresh_token
 from scheduler.engine.common import cas, platform_name
 from scheduler.models import Attempt, AttemptOutcome, Delivery, DeliveryState
-from scheduler.rendering import payload_of, render_request
+from scheduler.rendering import payload_of, render_with
 from smo.failpoints import failpoint
 
 log = logging.getLogger(__name__)
 # Refresh a login that expires this soon before sending: the create must not fail on a stale token.
 REFRESH_MARGIN_SECONDS = 120
+# Logged when a message's token no longer holds: a redelivery, a twin, or an edit/cancel that won.
+STALE_MESSAGE = "publish message for delivery %s is stale or a duplicate; ignored"
 
 
 @dataclass(frozen=True)
@@ -73,27 +75,46 @@ def _send(send: Send) -> str | None:
 
 
 def _start_sending(delivery_id: int, token: uuid.UUID) -> Send | None:
+    """Render from a plain read, then claim with one CAS that also freezes the payload.
+
+    Reading before the CAS is safe: an edit or cancel that lands in between clears the token, so the
+    CAS fails and nothing is sent; one that comes after sees `sending` and is refused.
+    """
+    delivery = _claimed_delivery(delivery_id, token)
+    if delivery is None:
+        log.info(STALE_MESSAGE, delivery_id)
+        return None
+    try:
+        send = _prepare(delivery, token)
+    except Exception as exc:
+        # Nothing has reached the platform, so failing here is safe; retrying would fail the same way.
+        log.exception("could not prepare delivery %s", delivery_id)
+        _fail_unprepared(delivery, token, exc)
+        return None
     now = timezone.now()
     with transaction.atomic():
         moved = cas(
             delivery_id, token, (DeliveryState.QUEUED,),
             state=DeliveryState.SENDING, sending_at=now, attempt_count=F("attempt_count") + 1,
             lease_expires_at=now + timedelta(seconds=settings.SENDING_LEASE_SECONDS),
+            payload=delivery.payload, fingerprint=delivery.fingerprint,
         )
         if not moved:
-            log.info("publish message for delivery %s is stale or a duplicate; ignored", delivery_id)
-            return None
-        delivery = Delivery.objects.select_related("channel", "post__campaign").get(pk=delivery_id)
-        try:
-            with transaction.atomic():  # a savepoint, so a database error here cannot poison the claim
-                send = _prepare(delivery, token)
-        except Exception as exc:
-            # Nothing has reached the platform, so failing here is safe; retrying would fail the same way.
-            log.exception("could not prepare delivery %s", delivery_id)
-            _fail_unprepared(delivery, token, exc)
+            log.info(STALE_MESSAGE, delivery_id)
             return None
         Attempt.objects.create(delivery=delivery, token=token, started_at=now)
     return send
+
+
+def _claimed_delivery(delivery_id: int, token: uuid.UUID) -> Delivery | None:
+    """The queued delivery with its channel, post, campaign and the channel's variant, in one query."""
+    own_variant = FilteredRelation("post__variants", condition=Q(post__variants__channel=F("channel")))
+    return (
+        Delivery.objects.annotate(own_variant=own_variant)
+        .select_related("channel", "post__campaign", "own_variant")
+        .filter(pk=delivery_id, attempt_token=token, state=DeliveryState.QUEUED)
+        .first()
+    )
 
 
 def _with_fresh_login(send: Send) -> Send | PlatformError:
@@ -119,10 +140,10 @@ def _with_fresh_login(send: Send) -> Send | PlatformError:
 
 def _prepare(delivery: Delivery, token: uuid.UUID) -> Send:
     adapter = get_adapter(delivery.channel.platform)
-    request = render_request(delivery)
+    # Django leaves the attribute unset, not None, when the filtered join finds no variant.
+    request = render_with(delivery.post, delivery.channel, getattr(delivery, "own_variant", None))
     delivery.payload = payload_of(request)
     delivery.fingerprint = adapter.fingerprint(request)
-    Delivery.objects.filter(pk=delivery.pk).update(payload=delivery.payload, fingerprint=delivery.fingerprint)
     return Send(delivery=delivery, token=token, adapter=adapter, request=request)
 
 
@@ -132,7 +153,8 @@ def _fail_unprepared(delivery: Delivery, token: uuid.UUID, exc: Exception) -> No
         "Check the channel's connection and the post's content, then retry."
     )
     now = timezone.now()
-    cas(delivery.pk, token, (DeliveryState.SENDING,), state=DeliveryState.FAILED, lease_expires_at=None,
-        error_code="prepare_error", error_message=message)
+    if not cas(delivery.pk, token, (DeliveryState.QUEUED,), state=DeliveryState.FAILED, lease_expires_at=None,
+               attempt_count=F("attempt_count") + 1, error_code="prepare_error", error_message=message):
+        return
     Attempt.objects.create(delivery=delivery, token=token, started_at=now, finished_at=now,
                            outcome=AttemptOutcome.FAILED, error_class=type(exc).__name__, error_message=message)

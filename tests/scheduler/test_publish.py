@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from platforms.errors import (
@@ -20,7 +21,7 @@ from platforms.errors import (
 )
 from platforms.models import Channel, Health
 from scheduler.engine import delivery_publish
-from scheduler.models import Attempt, AttemptOutcome, Delivery, DeliveryState
+from scheduler.models import Attempt, AttemptOutcome, Delivery, DeliveryState, Variant
 from tests.factories import ChannelFactory, DeliveryFactory, PostFactory, WorkspaceFactory
 from tests.fakes import ApplyThenRaise, Latency, Success
 
@@ -53,6 +54,36 @@ def test_success_records_everything(fake, tick):
     [attempt] = d.attempts.all()
     assert attempt.outcome == AttemptOutcome.PUBLISHED and attempt.token == d.attempt_token
     assert attempt.finished_at is not None and attempt.duration_ms is not None
+
+
+@pytest.mark.parametrize("with_variant", [False, True])
+def test_a_publish_costs_six_statements(fake, tick, with_variant):
+    """The publisher's database work is the burst benchmark's bottleneck: read, claim, attempt, outcome."""
+    delivery = DeliveryFactory(post__text="base")
+    if with_variant:
+        Variant.objects.create(post=delivery.post, channel=delivery.channel, text="variant")
+    [(pk, token)] = tick()
+    with CaptureQueriesContext(connection) as captured:
+        assert delivery_publish(pk, token) == DeliveryState.PUBLISHED
+    statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == 6, "\n".join(statements)
+    assert fake.creates[0].text == ("variant" if with_variant else "base")
+
+
+def test_last_published_at_is_written_at_most_once_a_minute(fake, tick):
+    first = DeliveryFactory()
+    publish_once(tick, first)
+    stamped = Channel.objects.get(pk=first.channel_id).last_published_at
+    assert stamped is not None
+
+    second = DeliveryFactory(channel=first.channel)
+    assert publish_once(tick, second) == DeliveryState.PUBLISHED
+    assert Channel.objects.get(pk=first.channel_id).last_published_at == stamped
+
+    Channel.objects.filter(pk=first.channel_id).update(last_published_at=stamped - timedelta(minutes=2))
+    third = DeliveryFactory(channel=first.channel)
+    publish_once(tick, third)
+    assert Channel.objects.get(pk=first.channel_id).last_published_at > stamped
 
 
 def test_warning_is_kept_without_changing_the_state(fake, tick):
