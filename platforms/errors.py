@@ -7,6 +7,7 @@ platform may have applied a create (OutcomeUnknown) or certainly did not (everyt
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 
 class PlatformError(Exception):
@@ -44,3 +45,17 @@ class ContentRejected(PlatformError):
 
 class NotSupported(PlatformError):
     """The platform or this account cannot do what was asked."""
+
+
+class NotReady(PlatformError):
+    """Media is still being processed by the platform and nothing was published yet.
+
+    The engine calls publish() again after `check_after_s` seconds (a short countdown, never a
+    sleeping worker) with `request.progress = progress`, so uploads are not repeated.
+    """
+
+    def __init__(self, message: str, *, progress: dict[str, Any], check_after_s: float = 5.0,
+                 platform_code: str = "") -> None:
+        super().__init__(message, platform_code=platform_code)
+        self.progress = progress
+        self.check_after_s = check_after_s

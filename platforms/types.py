@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+MEDIA_KINDS = ("image", "gif", "video")
+
 
 @dataclass(frozen=True)
 class Credentials:
@@ -31,9 +33,23 @@ class ChannelRef:
 
 @dataclass(frozen=True)
 class MediaItem:
+    """One file to attach. `url` is where the adapter fetches it (SMO's signed media URL, see
+    platforms/media_urls.py); the numbers, when known (0 = unknown), feed pre-flight checks."""
+
     url: str
     mime_type: str
     alt_text: str = ""
+    size_bytes: int = 0
+    width: int = 0
+    height: int = 0
+    duration_s: float = 0.0
+
+    @property
+    def kind(self) -> str:
+        """"image", "gif" or "video" (from the MIME type)."""
+        if self.mime_type == "image/gif":
+            return "gif"
+        return "video" if self.mime_type.startswith("video/") else "image"
 
 
 @dataclass(frozen=True)
@@ -44,6 +60,12 @@ class PublishRequest:
     media: tuple[MediaItem, ...] = ()
     thread: tuple[str, ...] = ()  # follow-up parts, published as a reply chain
     first_comment: str = ""  # posted as a comment on the new post where the platform supports it
+    quote_of: str = ""  # external id of a post to quote (X)
+    poll_options: tuple[str, ...] = ()  # X polls: 2-4 options
+    poll_minutes: int = 0
+    # What an earlier publish() reported through NotReady (uploaded media ids, container ids, ...),
+    # handed back on the next call so nothing is uploaded twice. Empty on the first call.
+    progress: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -69,14 +91,44 @@ class Capabilities:
 
 @dataclass(frozen=True)
 class InboxEntry:
+    """One comment, reply, mention or direct message, as the platform reported it.
+
+    Everything here came from a stranger: it is stored as text and escaped wherever it is shown.
+    """
+
     external_id: str
-    kind: str
-    conversation_id: str
+    kind: str  # "comment", "reply", "mention" or "message" (inbox.models.ItemKind)
+    conversation_id: str  # the thread it belongs to: the commented post, the tweet conversation, the DM thread
     author_name: str
     author_handle: str
     text: str
     created_at: datetime
-    in_reply_to: str = ""
+    in_reply_to: str = ""  # the item or post this answers
+    author_id: str = ""  # needed to answer a direct message
+    author_avatar_url: str = ""
+    author_url: str = ""  # the author's profile page
+    post_external_id: str = ""  # our post it was left on, when it was left on one
+    permalink: str = ""
+    hidden: bool = False
+    from_us: bool = False  # written by the channel's own account (our earlier replies)
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """What a reply answers: a comment/mention (answered in public) or a direct-message thread."""
+
+    kind: str
+    external_id: str
+    conversation_id: str = ""
+    author_id: str = ""  # the recipient of a direct-message reply
+
+
+@dataclass(frozen=True)
+class WebhookItem:
+    """One inbox entry found in a verified webhook event, with the account it belongs to."""
+
+    account_id: str
+    entry: InboxEntry
 
 
 @dataclass(frozen=True)

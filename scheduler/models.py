@@ -33,6 +33,11 @@ class Post(models.Model):
     media = models.JSONField(_("media"), default=list, blank=True)
     # Follow-up parts published as a reply chain where the platform supports threads.
     thread = models.JSONField(_("thread"), default=list, blank=True)
+    # Posted as a comment under the new post where the platform supports it (Facebook, Instagram).
+    first_comment = models.TextField(_("first comment"), blank=True)
+    quote_of = models.CharField(_("quoted post id"), max_length=64, blank=True)
+    poll_options = models.JSONField(_("poll options"), default=list, blank=True)
+    poll_minutes = models.PositiveIntegerField(_("poll duration (minutes)"), default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -50,6 +55,7 @@ class Variant(models.Model):
     link = models.URLField(max_length=2000, null=True, blank=True)
     media = models.JSONField(null=True, blank=True)
     thread = models.JSONField(null=True, blank=True)
+    first_comment = models.TextField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["post", "channel"], name="variant_once_per_channel")]
@@ -91,6 +97,10 @@ class Delivery(models.Model):
     # What was (or is being) sent, frozen when sending starts, so reconciliation compares like with like.
     payload = models.JSONField(default=dict, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
+    # Platform-side work already done for a send that waits on media processing (uploaded media ids,
+    # containers); handed back to the adapter so nothing is uploaded twice. Cleared when published.
+    progress = models.JSONField(default=dict, blank=True)
+    processing_since = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=128, blank=True)
     permalink = models.URLField(max_length=1000, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
@@ -119,6 +129,7 @@ class AttemptOutcome(models.TextChoices):
     UNKNOWN = "unknown", _("Outcome unknown")
     RECONCILED = "reconciled", _("Found on the platform")
     ABANDONED = "abandoned", _("Worker lost")
+    WAITING = "waiting", _("Media processing")
 
 
 class Attempt(models.Model):

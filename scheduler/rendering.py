@@ -23,9 +23,11 @@ def _media(items: list[Any] | None) -> tuple[MediaItem, ...]:
     for item in items or []:
         if isinstance(item, str):
             item = {"url": item}
-        result.append(
-            MediaItem(url=item["url"], mime_type=item.get("mime_type", ""), alt_text=item.get("alt_text", ""))
-        )
+        result.append(MediaItem(
+            url=item["url"], mime_type=item.get("mime_type", ""), alt_text=item.get("alt_text", ""),
+            size_bytes=int(item.get("size_bytes") or 0), width=int(item.get("width") or 0),
+            height=int(item.get("height") or 0), duration_s=float(item.get("duration_s") or 0),
+        ))
     return tuple(result)
 
 
@@ -47,6 +49,10 @@ def render_with(post: Post, channel: Channel, variant: Variant | None) -> Publis
         link=link_with_tracking(pick("link") or "", post.campaign),
         media=_media(pick("media")),
         thread=tuple(str(part) for part in pick("thread") or ()),
+        first_comment=pick("first_comment") or "",
+        quote_of=post.quote_of,
+        poll_options=tuple(str(option) for option in post.poll_options or ()),
+        poll_minutes=post.poll_minutes,
     )
 
 
@@ -62,4 +68,8 @@ def payload_of(request: PublishRequest) -> dict[str, Any]:
         "link": request.link,
         "media": [{"url": m.url, "mime_type": m.mime_type, "alt_text": m.alt_text} for m in request.media],
         "thread": list(request.thread),
+        "first_comment": request.first_comment,
+        "quote_of": request.quote_of,
+        "poll_options": list(request.poll_options),
+        "poll_minutes": request.poll_minutes,
     }

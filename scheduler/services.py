@@ -39,7 +39,8 @@ BUSY_STATES = (DeliveryState.SENDING, DeliveryState.PUBLISHED, DeliveryState.UNK
 RETRYABLE_STATES = (DeliveryState.FAILED, DeliveryState.NEEDS_CHECK)
 # Cancelling a failed or held delivery is allowed too, but these are the ones a user cancels to stop a send.
 CANCELLABLE_STATES = (DeliveryState.DRAFT, DeliveryState.SCHEDULED, DeliveryState.QUEUED, DeliveryState.RETRY_WAIT)
-EDITABLE_FIELDS = ("text", "link", "media", "thread", "campaign")
+EDITABLE_FIELDS = ("text", "link", "media", "thread", "campaign", "first_comment", "quote_of", "poll_options",
+                   "poll_minutes")
 
 
 class DeliveryBusy(ValidationError):
@@ -130,6 +131,8 @@ def post_update_content(post: Post, **changes) -> Post:
         _validate(post, [d.channel for d in deliveries if d.state != DeliveryState.CANCELLED])
         post.save()
         _unqueue(deliveries, timezone.now())
+        # Media uploaded for the old content must not be published with the new one.
+        Delivery.objects.filter(post=post).exclude(progress={}).update(progress={}, processing_since=None)
     return post
 
 

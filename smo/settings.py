@@ -192,6 +192,8 @@ RECONCILE_GIVE_UP_SECONDS = env.integer("RECONCILE_GIVE_UP_SECONDS", 3600, minim
 RETRY_BASE_SECONDS = env.integer("RETRY_BASE_SECONDS", 30, minimum=1)
 RETRY_MAX_SECONDS = env.integer("RETRY_MAX_SECONDS", 3600, minimum=1)
 RETRY_MAX_ATTEMPTS = env.integer("RETRY_MAX_ATTEMPTS", 6, minimum=1)
+# A video still processing on the platform after this long fails with advice instead of waiting forever.
+MEDIA_PROCESSING_TIMEOUT_SECONDS = env.integer("MEDIA_PROCESSING_TIMEOUT_SECONDS", 3600, minimum=60)
 CELERY_BEAT_SCHEDULE = {
     # A short static list: one entry per job, never one per post.
     "dispatch-due-deliveries": {

@@ -107,6 +107,39 @@ class Post:
 
 
 @dataclass
+class Comment:
+    """A comment (or, with parent_id, a reply to a comment) on a Graph API post or media."""
+
+    platform: str
+    id: str
+    post_id: str
+    account_id: str  # the owner of the post commented on
+    author_id: str
+    author_name: str
+    author_handle: str
+    text: str
+    parent_id: str | None = None
+    created_at: datetime = field(default_factory=utcnow)
+    hidden: bool = False
+
+
+@dataclass
+class DirectMessage:
+    """One message in a private conversation between one of our accounts and someone else."""
+
+    platform: str
+    id: str
+    conversation_id: str
+    account_id: str  # our side of the conversation
+    sender_id: str
+    sender_name: str
+    sender_handle: str
+    recipient_id: str
+    text: str
+    created_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass
 class RateState:
     limit: int
     remaining: int
@@ -138,6 +171,8 @@ class Store:
         self.posts: dict[str, dict[str, Post]] = defaultdict(dict)
         self._timelines: dict[tuple[str, str], list[Post]] = defaultdict(list)
         self.creates: list[dict[str, Any]] = []
+        self.comments: dict[str, dict[str, Comment]] = defaultdict(dict)
+        self.messages: dict[str, list[DirectMessage]] = defaultdict(list)
         self.requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self.windows: dict[tuple[Any, ...], tuple[float, int]] = {}
         for seeder in self._seeders:
@@ -258,6 +293,28 @@ class Store:
             "duplicates": sum(c["duplicates"] for c in by_platform.values()),
             "by_platform": dict(by_platform),
         }
+
+    # -- comments and direct messages (the audience simulator and the dialects' inbox endpoints) --
+
+    def add_comment(self, comment: Comment) -> Comment:
+        self.comments[comment.platform][comment.id] = comment
+        return comment
+
+    def get_comment(self, platform: str, comment_id: str) -> Comment | None:
+        return self.comments.get(platform, {}).get(comment_id)
+
+    def comments_on(self, platform: str, post_id: str) -> list[Comment]:
+        """Comments on a post (top level and replies), oldest first."""
+        return sorted((c for c in self.comments.get(platform, {}).values() if c.post_id == post_id),
+                      key=lambda c: (c.created_at, c.id))
+
+    def add_message(self, message: DirectMessage) -> DirectMessage:
+        self.messages[message.platform].append(message)
+        return message
+
+    def messages_for(self, platform: str, account_id: str) -> list[DirectMessage]:
+        """Every message in the account's conversations, oldest first."""
+        return [m for m in self.messages.get(platform, []) if m.account_id == account_id]
 
     # -- rate windows -----------------------------------------------------------------------
 

@@ -137,7 +137,11 @@ def _enqueue_all(claims: list[tuple[int, uuid.UUID]]) -> None:
             log.exception("could not enqueue delivery %s; it will be retried when its lease expires", delivery_id)
 
 
-def enqueue_publish(delivery_id: int, token: uuid.UUID) -> None:
+def enqueue_publish(delivery_id: int, token: uuid.UUID, *, check_after_s: float = 0) -> None:
+    """Ring the doorbell. A delay only ever spaces out media-processing checks (at most 30 s)."""
     from scheduler.tasks import publish_delivery  # the task module imports the engine
 
-    publish_delivery.delay(delivery_id, str(token))
+    if check_after_s > 0:
+        publish_delivery.apply_async((delivery_id, str(token)), countdown=min(check_after_s, 30))
+    else:
+        publish_delivery.delay(delivery_id, str(token))

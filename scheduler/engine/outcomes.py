@@ -17,6 +17,7 @@ from django.utils import timezone
 from platforms.errors import (
     AuthExpired,
     ContentRejected,
+    NotReady,
     NotSupported,
     OutcomeUnknown,
     PlatformError,
@@ -25,6 +26,7 @@ from platforms.errors import (
 )
 from platforms.models import Channel
 from platforms.types import PublishResult
+from scheduler.engine import processing
 from scheduler.engine.channels import channel_mark_needs_reconnect
 from scheduler.engine.common import cas, finish_attempt, platform_name, sentence
 from scheduler.engine.retry import attempts_exhausted, retry_delay
@@ -56,7 +58,7 @@ def record(delivery: Delivery, token: uuid.UUID, result: object, *, duration_ms:
 
 # Errors that certainly did not apply the create. Anything else, including a bare PlatformError or
 # an exception no adapter should raise, may have been applied and goes to `unknown`.
-_NOT_APPLIED = (RateLimited, TransientError, AuthExpired, ContentRejected, NotSupported)
+_NOT_APPLIED = (RateLimited, TransientError, AuthExpired, ContentRejected, NotSupported, NotReady)
 
 _ATTEMPT_OUTCOME = {
     DeliveryState.PUBLISHED: AttemptOutcome.PUBLISHED,
@@ -64,6 +66,7 @@ _ATTEMPT_OUTCOME = {
     DeliveryState.FAILED: AttemptOutcome.FAILED,
     DeliveryState.NEEDS_RECONNECT: AttemptOutcome.NEEDS_RECONNECT,
     DeliveryState.UNKNOWN: AttemptOutcome.UNKNOWN,
+    DeliveryState.QUEUED: AttemptOutcome.WAITING,
 }
 
 
@@ -78,6 +81,7 @@ def _published(delivery: Delivery, token: uuid.UUID, result: PublishResult, now:
     ok = cas(
         delivery.pk, token, (DeliveryState.SENDING, DeliveryState.UNKNOWN),
         state=DeliveryState.PUBLISHED, external_id=result.external_id, permalink=result.permalink,
+        progress={}, processing_since=None,
         published_at=result.published_at or now, lease_expires_at=None, error_code="",
         error_message=sentence(result.warning) if result.warning else "",
     )
@@ -100,6 +104,8 @@ def _stamp_channel(channel: Channel, now: datetime) -> None:
 
 def _refused(delivery: Delivery, token: uuid.UUID, exc: PlatformError, now: datetime) -> str | None:
     name = platform_name(delivery.channel)
+    if isinstance(exc, NotReady):
+        return processing.wait_for_media(delivery, token, exc, now, name)
     if isinstance(exc, RateLimited):
         return _rate_limited(delivery, token, exc, now, name)
     if isinstance(exc, TransientError):
@@ -113,7 +119,7 @@ def _refused(delivery: Delivery, token: uuid.UUID, exc: PlatformError, now: date
 
 def _fail(delivery: Delivery, token: uuid.UUID, exc: PlatformError, message: str) -> str | None:
     ok = cas(delivery.pk, token, SENDING, state=DeliveryState.FAILED, lease_expires_at=None,
-             error_code=_code(exc), error_message=message)
+             error_code=_code(exc), error_message=message, progress={}, processing_since=None)
     return DeliveryState.FAILED if ok else None
 
 

@@ -142,6 +142,7 @@ def _prepare(delivery: Delivery, token: uuid.UUID) -> Send:
     adapter = get_adapter(delivery.channel.platform)
     # Django leaves the attribute unset, not None, when the filtered join finds no variant.
     request = render_with(delivery.post, delivery.channel, getattr(delivery, "own_variant", None))
+    request = replace(request, progress=dict(delivery.progress or {}))
     delivery.payload = payload_of(request)
     delivery.fingerprint = adapter.fingerprint(request)
     return Send(delivery=delivery, token=token, adapter=adapter, request=request)

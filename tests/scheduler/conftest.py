@@ -22,7 +22,7 @@ def fake() -> FakePlatform:
 def outbox(monkeypatch) -> list[tuple[int, str]]:
     """Publish messages the dispatcher sent, as (delivery_id, token), instead of going to a broker."""
     sent: list[tuple[int, str]] = []
-    monkeypatch.setattr(dispatch, "enqueue_publish", lambda pk, token: sent.append((pk, str(token))))
+    monkeypatch.setattr(dispatch, "enqueue_publish", lambda pk, token, check_after_s=0: sent.append((pk, str(token))))
     return sent
 
 
