@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from platforms.media_probe import fill
+from platforms.media_urls import public_media_url
 from platforms.models import Channel
 from platforms.types import MediaItem, PublishRequest
 from scheduler.engine.channels import channel_ref
@@ -19,15 +21,21 @@ def link_with_tracking(link: str, campaign: Campaign | None) -> str:
 
 
 def _media(items: list[Any] | None) -> tuple[MediaItem, ...]:
+    """Post.media entries as MediaItems. An entry with a `path` is a file of ours under MEDIA_ROOT: it
+    gets a fresh signed public URL (platforms fetch it) and its measured type and size (for pre-flight).
+    Raises media_probe.ProbeError for a file that is missing or unreadable."""
     result = []
     for item in items or []:
         if isinstance(item, str):
             item = {"url": item}
-        result.append(MediaItem(
-            url=item["url"], mime_type=item.get("mime_type", ""), alt_text=item.get("alt_text", ""),
-            size_bytes=int(item.get("size_bytes") or 0), width=int(item.get("width") or 0),
-            height=int(item.get("height") or 0), duration_s=float(item.get("duration_s") or 0),
-        ))
+        path = item.get("path") or ""
+        media = MediaItem(
+            url=public_media_url(path) if path else item["url"], mime_type=item.get("mime_type", ""),
+            alt_text=item.get("alt_text", ""), size_bytes=int(item.get("size_bytes") or 0),
+            width=int(item.get("width") or 0), height=int(item.get("height") or 0),
+            duration_s=float(item.get("duration_s") or 0),
+        )
+        result.append(fill(media, path) if path else media)
     return tuple(result)
 
 

@@ -15,7 +15,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from platforms.media_probe import ProbeError
 from platforms.models import Channel
+from platforms.preflight import check_media
 from platforms.registry import get_adapter
 from scheduler.engine.common import platform_name, sentence
 from scheduler.models import Delivery, DeliveryState, Post
@@ -80,8 +82,15 @@ def _validate(post: Post, channels: list[Channel]) -> None:
             continue
         adapter = get_adapter(channel.platform)
         name = platform_name(channel)
-        for problem in adapter.validate(render_for(post, channel)):
-            problems.append(sentence(problem if name in problem else f"{name}: {problem}"))
+        try:
+            request = render_for(post, channel)
+        except ProbeError as exc:
+            problems.append(sentence(exc.message))
+            continue
+        found = [sentence(p if name in p else f"{name}: {p}") for p in adapter.validate(request)]
+        # Media rules live in one table (platforms.preflight); an adapter may still word the same rule itself.
+        found += check_media(channel.platform, name, request.media)
+        problems.extend(p for p in dict.fromkeys(found) if p not in problems)
     if problems:
         raise ValidationError(problems, code="invalid_for_platform")
 

@@ -34,7 +34,9 @@ if not FIELD_ENCRYPTION_KEYS:
 crypto.validate_keys(FIELD_ENCRYPTION_KEYS)
 ALLOWED_HOSTS = env.listing("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.listing("CSRF_TRUSTED_ORIGINS", default=[])
-PUBLIC_BASE_URL = env.string("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Where platforms and e-mail readers reach this server. With DEBUG off there is no default: building a
+# public media URL (Instagram and Facebook fetch media from it) fails with a message naming the variable.
+PUBLIC_BASE_URL = env.string("PUBLIC_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -135,6 +137,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.string("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Lifetime of the signed /m/… links platforms fetch media from.
+MEDIA_URL_MAX_AGE_SECONDS = env.integer("MEDIA_URL_MAX_AGE_SECONDS", 86400, minimum=60)
 
 SESSION_COOKIE_SECURE = not DEBUG and env.boolean("SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -19,12 +19,14 @@ from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 
 from platforms.base import Adapter
-from platforms.errors import AuthExpired, PlatformError, RateLimited, TransientError
+from platforms.errors import AuthExpired, ContentRejected, PlatformError, RateLimited, TransientError
+from platforms.media_probe import ProbeError
+from platforms.preflight import check_media
 from platforms.registry import get_adapter
 from platforms.types import PublishRequest
 from scheduler.engine import outcomes
 from scheduler.engine.channels import channel_ref, channel_refresh_token
-from scheduler.engine.common import cas, platform_name
+from scheduler.engine.common import cas, platform_name, sentence
 from scheduler.models import Attempt, AttemptOutcome, Delivery, DeliveryState
 from scheduler.rendering import payload_of, render_with
 from smo.failpoints import failpoint
@@ -88,7 +90,10 @@ def _start_sending(delivery_id: int, token: uuid.UUID) -> Send | None:
         send = _prepare(delivery, token)
     except Exception as exc:
         # Nothing has reached the platform, so failing here is safe; retrying would fail the same way.
-        log.exception("could not prepare delivery %s", delivery_id)
+        if isinstance(exc, ContentRejected):
+            log.info("delivery %s failed its send-time checks: %s", delivery_id, exc.message)
+        else:
+            log.exception("could not prepare delivery %s", delivery_id)
         _fail_unprepared(delivery, token, exc)
         return None
     now = timezone.now()
@@ -139,23 +144,37 @@ def _with_fresh_login(send: Send) -> Send | PlatformError:
 
 
 def _prepare(delivery: Delivery, token: uuid.UUID) -> Send:
+    """Render, check again what compose time checked (the channel or the files may have changed), freeze."""
     adapter = get_adapter(delivery.channel.platform)
-    # Django leaves the attribute unset, not None, when the filtered join finds no variant.
-    request = render_with(delivery.post, delivery.channel, getattr(delivery, "own_variant", None))
-    request = replace(request, progress=dict(delivery.progress or {}))
+    try:
+        # Django leaves the attribute unset, not None, when the filtered join finds no variant.
+        request = render_with(delivery.post, delivery.channel, getattr(delivery, "own_variant", None))
+    except ProbeError as exc:
+        raise ContentRejected(exc.message, platform_code="preflight") from None
+    if delivery.progress:  # a media-processing check: validated on the first call, media already uploaded
+        request = replace(request, progress=dict(delivery.progress))
+    else:
+        problems = adapter.validate(request) + check_media(delivery.channel.platform, adapter.display_name,
+                                                           request.media)
+        if problems:
+            raise ContentRejected(" ".join(sentence(p) for p in dict.fromkeys(problems)), platform_code="preflight")
     delivery.payload = payload_of(request)
     delivery.fingerprint = adapter.fingerprint(request)
     return Send(delivery=delivery, token=token, adapter=adapter, request=request)
 
 
 def _fail_unprepared(delivery: Delivery, token: uuid.UUID, exc: Exception) -> None:
-    message = (
-        f"SMO could not prepare this post for {platform_name(delivery.channel)} ({type(exc).__name__}). "
-        "Check the channel's connection and the post's content, then retry."
-    )
+    name = platform_name(delivery.channel)
+    if isinstance(exc, ContentRejected):
+        code = "preflight"
+        message = f"{name} would not accept this post: {sentence(exc.message)} Edit the post, then retry."
+    else:
+        code = "prepare_error"
+        message = (f"SMO could not prepare this post for {name} ({type(exc).__name__}). "
+                   "Check the channel's connection and the post's content, then retry.")
     now = timezone.now()
     if not cas(delivery.pk, token, (DeliveryState.QUEUED,), state=DeliveryState.FAILED, lease_expires_at=None,
-               attempt_count=F("attempt_count") + 1, error_code="prepare_error", error_message=message):
+               attempt_count=F("attempt_count") + 1, error_code=code, error_message=message):
         return
     Attempt.objects.create(delivery=delivery, token=token, started_at=now, finished_at=now,
                            outcome=AttemptOutcome.FAILED, error_class=type(exc).__name__, error_message=message)

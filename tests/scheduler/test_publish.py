@@ -21,7 +21,7 @@ from platforms.errors import (
 )
 from platforms.models import Channel, Health
 from scheduler.engine import delivery_publish
-from scheduler.models import Attempt, AttemptOutcome, Delivery, DeliveryState, Variant
+from scheduler.models import Attempt, AttemptOutcome, Delivery, DeliveryState, Post, Variant
 from tests.factories import ChannelFactory, DeliveryFactory, PostFactory, WorkspaceFactory
 from tests.fakes import ApplyThenRaise, Latency, Success
 
@@ -344,3 +344,44 @@ def test_a_failed_refresh_never_reaches_the_create(fake, tick, error, state):
     assert fake.publish_calls == []
     if state == DeliveryState.NEEDS_RECONNECT:
         assert Channel.objects.get(pk=delivery.channel_id).health == Health.NEEDS_RECONNECT
+
+
+def test_send_time_checks_catch_what_changed_since_compose(fake, tick):
+    delivery = DeliveryFactory(post__text="short")
+    Post.objects.filter(pk=delivery.post_id).update(text="x" * 300)  # bypassing the services, as a stale row would
+
+    publish_once(tick, delivery)
+
+    d = reload(delivery)
+    assert d.state == DeliveryState.FAILED and d.error_code == "preflight" and fake.publish_calls == []
+    assert d.error_message.startswith("X would not accept this post: X allows 280 characters; this post has 300.")
+    [attempt] = d.attempts.all()
+    assert attempt.outcome == AttemptOutcome.FAILED and attempt.error_class == "ContentRejected"
+
+
+def test_a_missing_media_file_fails_before_anything_is_sent(fake, tick, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    delivery = DeliveryFactory(post__media=[{"path": "uploads/gone.jpg"}])
+
+    publish_once(tick, delivery)
+
+    d = reload(delivery)
+    assert d.state == DeliveryState.FAILED and d.error_code == "preflight" and "does not exist" in d.error_message
+    assert fake.publish_calls == []
+
+
+def test_our_media_files_get_a_signed_public_url_and_their_measurements(fake, tick, settings, tmp_path):
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.PUBLIC_BASE_URL = "https://smo.example.org"
+    (tmp_path / "uploads").mkdir()
+    Image.new("RGB", (640, 480), "white").save(tmp_path / "uploads" / "photo.png")
+    delivery = DeliveryFactory(post__media=[{"path": "uploads/photo.png", "alt_text": "A white square"}])
+
+    assert publish_once(tick, delivery) == DeliveryState.PUBLISHED
+
+    [media] = fake.publish_calls[0].media
+    assert media.url.startswith("https://smo.example.org/m/") and media.url.endswith("/photo.png")
+    assert (media.mime_type, media.width, media.height, media.alt_text) == ("image/png", 640, 480, "A white square")
+    assert media.size_bytes == (tmp_path / "uploads" / "photo.png").stat().st_size
