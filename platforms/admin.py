@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from platforms.models import Channel, WebhookEvent
+from platforms.models import Channel, Notice, WebhookEvent
 
 
 @admin.register(Channel)
@@ -34,4 +34,21 @@ class WebhookEventAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: WebhookEvent | None = None) -> bool:
+        return False
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    """Read-only: notices are written by the due-soon job and dismissed from the app."""
+
+    list_display = ("workspace", "channel", "kind", "created_at", "emailed_at", "dismissed_at")
+    list_filter = ("kind", ("dismissed_at", admin.EmptyFieldListFilter))
+    list_select_related = ("workspace", "channel")
+    readonly_fields = ("workspace", "channel", "delivery", "kind", "message", "created_at", "emailed_at",
+                       "dismissed_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Notice | None = None) -> bool:
         return False

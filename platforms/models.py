@@ -28,6 +28,8 @@ class Channel(models.Model):
     scopes = models.JSONField(_("granted scopes"), default=list, blank=True)
     health = models.CharField(_("health"), max_length=20, choices=Health.choices, default=Health.OK)
     last_error = models.TextField(_("last error"), blank=True)
+    # The platform's or SMO's code for last_error ("190", "invalid_grant", "disconnected"): picks the advice shown.
+    last_error_code = models.CharField(_("last error code"), max_length=64, blank=True)
     # Set by a 429 or quota: the dispatcher skips this channel's deliveries until then.
     paused_until = models.DateTimeField(_("paused until"), null=True, blank=True)
     last_published_at = models.DateTimeField(null=True, blank=True)
@@ -79,3 +81,38 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform} webhook {self.event_id[:19]}"
+
+
+class NoticeKind(models.TextChoices):
+    NEEDS_RECONNECT = "needs_reconnect", _("Channel needs reconnecting")
+    PAUSED = "paused", _("Channel paused by the platform")
+    TOKEN_EXPIRED = "token_expired", _("Login expired")
+
+
+class Notice(models.Model):
+    """An in-app warning that a scheduled post is at risk because its channel is unhealthy.
+
+    One row per (delivery, kind): the unique constraint is what makes the due-soon job send each
+    warning once however often, and however concurrently, it runs.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notices")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="notices")
+    delivery = models.ForeignKey("scheduler.Delivery", on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(_("kind"), max_length=24, choices=NoticeKind.choices)
+    message = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    dismissed_at = models.DateTimeField(_("dismissed at"), null=True, blank=True)
+    # Set when the admins' email is claimed for sending; reset if sending failed, so the next run retries.
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["delivery", "kind"], name="notice_once_per_delivery_kind")]
+        indexes = [
+            models.Index(fields=["workspace", "created_at"], condition=models.Q(dismissed_at__isnull=True),
+                         name="notice_open_per_workspace"),
+        ]
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} notice for delivery {self.delivery_id}"

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from platforms import webhook_events
-from platforms.errors import AuthExpired
+from platforms.errors import AuthExpired, PlatformError
 from platforms.models import Channel, Health, WebhookEvent
 from platforms.registry import get_adapter
-from platforms.selectors import channel_ref
+from platforms.selectors import channel_ref, channels_needing_refresh
 from platforms.types import AccountInfo, AuthorizationStart, ChannelRef, Credentials, TokenGrant
 from workspaces.models import Workspace
 
@@ -30,6 +31,7 @@ __all__ = [
     "channel_disconnect",
     "channel_mark_needs_reconnect",
     "channel_ref",
+    "channel_refresh_expiring",
     "channel_refresh_token",
     "webhook_event_record",
 ]
@@ -37,6 +39,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 LAST_ERROR_MAX = 1000
 DISCONNECTED_REASON = "Disconnected by a workspace admin. Connect the account again to publish."
+REFRESH_FAILED = "refresh_failed"  # last_error_code of a refresh that may work next time
 
 
 def channel_connect_start(workspace: Workspace, platform: str, redirect_uri: str) -> AuthorizationStart:
@@ -98,19 +101,20 @@ def _upsert_channel(workspace: Workspace, platform: str, account: AccountInfo, g
         was_waiting = not created and channel.health == Health.NEEDS_RECONNECT
         _apply_account(channel, account)
         _apply_grant(channel, grant, keep_secret=False)
-        channel.health, channel.last_error = Health.OK, ""
+        channel.health, channel.last_error, channel.last_error_code = Health.OK, "", ""
         channel.save()
         if was_waiting:
             _resume_deliveries(channel)
     return channel
 
 
-def channel_mark_needs_reconnect(channel: Channel, reason: str) -> None:
+def channel_mark_needs_reconnect(channel: Channel, reason: str, code: str = "auth_expired") -> None:
     """Flag the channel: its token is expired or revoked and only a new connect can fix it."""
     channel.health, channel.last_error = Health.NEEDS_RECONNECT, reason[:LAST_ERROR_MAX]
+    channel.last_error_code = (code or "auth_expired")[:64]
     # A plain UPDATE: callers (the publisher) may be inside their own short transaction.
     Channel.objects.filter(pk=channel.pk).update(health=channel.health, last_error=channel.last_error,
-                                                 updated_at=timezone.now())
+                                                 last_error_code=channel.last_error_code, updated_at=timezone.now())
     logger.info("Channel %s needs reconnecting", channel.pk)
 
 
@@ -132,13 +136,45 @@ def channel_refresh_token(channel: Channel) -> Channel:
             grant = adapter.refresh(channel_ref(locked))
         except AuthExpired as exc:
             failure = exc  # flag inside the transaction so it commits, raise once outside it
-            channel_mark_needs_reconnect(locked, exc.message)
+            channel_mark_needs_reconnect(locked, exc.message, exc.platform_code)
         else:
             _apply_grant(locked, grant, keep_secret=True)
-            locked.save(update_fields=["credentials", "token_expires_at", "scopes", "updated_at"])
+            if locked.last_error_code == REFRESH_FAILED:  # this refresh worked: the old complaint is void
+                locked.last_error, locked.last_error_code = "", ""
+            locked.save(update_fields=["credentials", "token_expires_at", "scopes", "last_error", "last_error_code",
+                                       "updated_at"])
     if failure is not None:
         raise failure
     return locked
+
+
+def channel_refresh_expiring(within: timedelta, now: datetime | None = None) -> dict[str, int]:
+    """Refresh every healthy channel whose token expires within `within`; one channel's trouble never
+    stops the others. Returns how many were refreshed, flagged for reconnecting, or left to retry."""
+    counts = {"refreshed": 0, "needs_reconnect": 0, "retry": 0}
+    for channel_id in list(channels_needing_refresh(within, now).values_list("pk", flat=True)):
+        channel = Channel.objects.filter(pk=channel_id, health=Health.OK).first()
+        if channel is None:
+            continue  # flagged or deleted since the list was read
+        counts[_refresh_one(channel)] += 1
+    return counts
+
+
+def _refresh_one(channel: Channel) -> str:
+    try:
+        channel_refresh_token(channel)
+    except AuthExpired:
+        return "needs_reconnect"  # already flagged by channel_refresh_token
+    except Exception as exc:  # noqa: BLE001 - one channel's failure must not stop the batch
+        # RateLimited, TransientError and the rest: the token may still be good, so never disconnect;
+        # the channel stays in channels_needing_refresh and the next run tries again.
+        logger.warning("Refreshing channel %s failed (%s); will retry", channel.pk, type(exc).__name__)
+        detail = exc.message if isinstance(exc, PlatformError) else "unexpected error"
+        reason = f"Renewing the login failed: {detail}"[:LAST_ERROR_MAX]
+        Channel.objects.filter(pk=channel.pk, health=Health.OK).update(
+            last_error=reason, last_error_code=REFRESH_FAILED, updated_at=timezone.now())
+        return "retry"
+    return "refreshed"
 
 
 def channel_disconnect(channel: Channel) -> None:
@@ -146,7 +182,9 @@ def channel_disconnect(channel: Channel) -> None:
     scheduled deliveries wait (as for any channel needing reconnection) until it is connected again."""
     channel.credentials, channel.token_expires_at, channel.scopes = {}, None, []
     channel.health, channel.last_error = Health.NEEDS_RECONNECT, DISCONNECTED_REASON
-    channel.save(update_fields=["credentials", "token_expires_at", "scopes", "health", "last_error", "updated_at"])
+    channel.last_error_code = "disconnected"
+    channel.save(update_fields=["credentials", "token_expires_at", "scopes", "health", "last_error",
+                                "last_error_code", "updated_at"])
     logger.info("Disconnected channel %s", channel.pk)
 
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("callback/<str:platform>/", views.channel_callback, name="callback"),
     path("pick/<str:pick_id>/", views.channel_pick_pages, name="pick"),
     path("<int:channel_id>/disconnect/", views.channel_disconnect, name="disconnect"),
+    path("notices/<int:notice_id>/dismiss/", views.notice_dismiss, name="notice_dismiss"),
 ]

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from platforms import selectors, services
+from platforms import notices, selectors, services
 from platforms.errors import PlatformError
+from platforms.health import channel_health
+from platforms.models import Channel
 from platforms.registry import adapter_class, platform_keys
 from platforms.types import AccountInfo, AuthorizationStart, TokenGrant
 from smo import crypto
@@ -49,11 +53,10 @@ def _error_page(request: HttpRequest, message: str, status: int = 400) -> HttpRe
 @workspace_view()
 @require_GET
 def channel_list(request: HttpRequest) -> HttpResponse:
-    names = _platform_names()
+    names, now = _platform_names(), timezone.now()
     channels = list(selectors.channels_for_workspace(request.workspace))
     for channel in channels:
-        channel.platform_name = names.get(channel.platform, channel.platform)
-        channel.has_tokens = bool((channel.credentials or {}).get("access_token"))  # decided here, not in HTML
+        _describe(channel, names, now)
     context = {
         "workspace": request.workspace,
         "channels": channels,
@@ -62,6 +65,17 @@ def channel_list(request: HttpRequest) -> HttpResponse:
         "can_manage": request.member.role == Role.ADMIN,
     }
     return render(request, "platforms/channel_list.html", context)
+
+
+def _describe(channel: Channel, names: dict[str, str], now: datetime) -> None:
+    """Everything the row shows, decided here rather than in the template."""
+    channel.platform_name = names.get(channel.platform, channel.platform)
+    channel.has_tokens = bool((channel.credentials or {}).get("access_token"))
+    channel.status = channel_health(channel, now)
+    channel.is_paused = channel.paused_until is not None and channel.paused_until > now
+    # Instagram accounts come back through Facebook's sign-in and Page picker.
+    through = getattr(adapter_class(channel.platform), "connected_through", "") if channel.platform in names else ""
+    channel.reconnect_platform = through or channel.platform
 
 
 @workspace_view(Role.ADMIN)
@@ -118,6 +132,17 @@ def channel_disconnect(request: HttpRequest, channel_id: int) -> HttpResponse:
     context = {"workspace": request.workspace, "channel": channel,
                "platform_name": _platform_names().get(channel.platform, channel.platform)}
     return render(request, "platforms/channel_disconnect.html", context)
+
+
+@workspace_view(Role.ADMIN, Role.MARKETER, Role.COMMUNITY_MANAGER)
+@require_POST
+def notice_dismiss(request: HttpRequest, notice_id: int) -> HttpResponse:
+    if not notices.notice_dismiss(request.workspace, notice_id):
+        raise Http404("No such notice.")
+    back = request.POST.get("next", "")
+    if not back.startswith(f"/w/{request.workspace.slug}/"):  # only back into this workspace, never off-site
+        back = reverse("platforms:list", kwargs={"slug": request.workspace.slug})
+    return HttpResponseRedirect(back)
 
 
 def _start_page_pick(request: HttpRequest, platform: str, pending: dict[str, Any]) -> HttpResponse:

@@ -183,6 +183,7 @@ CELERY_TASK_ROUTES = {
     "scheduler.tasks.publish_delivery": {"queue": "publish"},
     "scheduler.tasks.reconcile_delivery": {"queue": "publish"},
     "inbox.tasks.*": {"queue": "sync"},
+    "platforms.tasks.*": {"queue": "sync"},
 }
 CELERY_TIMEZONE = "UTC"
 
@@ -198,12 +199,42 @@ RETRY_MAX_SECONDS = env.integer("RETRY_MAX_SECONDS", 3600, minimum=1)
 RETRY_MAX_ATTEMPTS = env.integer("RETRY_MAX_ATTEMPTS", 6, minimum=1)
 # A video still processing on the platform after this long fails with advice instead of waiting forever.
 MEDIA_PROCESSING_TIMEOUT_SECONDS = env.integer("MEDIA_PROCESSING_TIMEOUT_SECONDS", 3600, minimum=60)
+# --- Channel care: tokens renewed ahead of expiry, warnings before a post is due on a broken channel ---
+TOKEN_REFRESH_MARGIN_MINUTES = env.integer("TOKEN_REFRESH_MARGIN_MINUTES", 15, minimum=1)
+TOKEN_REFRESH_INTERVAL_SECONDS = 300.0  # must stay well below the margin, so a failed renewal gets retries
+DUE_SOON_WARNING_MINUTES = env.integer("DUE_SOON_WARNING_MINUTES", 60, minimum=1)
+DUE_SOON_CHECK_INTERVAL_SECONDS = 120.0
+if TOKEN_REFRESH_MARGIN_MINUTES * 60 < 2 * TOKEN_REFRESH_INTERVAL_SECONDS:
+    raise ImproperlyConfigured("TOKEN_REFRESH_MARGIN_MINUTES must be at least 10, so a failed renewal is retried.")
+
+# --- E-mail (due-soon warnings to workspace admins) ---
+EMAIL_BACKEND = env.string(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env.string("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env.string("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.string("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "SMO <smo@localhost>")
+
 CELERY_BEAT_SCHEDULE = {
     # A short static list: one entry per job, never one per post.
     "dispatch-due-deliveries": {
         "task": "scheduler.tasks.dispatch_due",
         "schedule": DISPATCH_INTERVAL_SECONDS,
         "options": {"expires": max(DISPATCH_INTERVAL_SECONDS * 2, 2)},
+    },
+    "refresh-expiring-tokens": {
+        "task": "platforms.tasks.refresh_expiring_tokens",
+        "schedule": TOKEN_REFRESH_INTERVAL_SECONDS,
+        "options": {"expires": TOKEN_REFRESH_INTERVAL_SECONDS},
+    },
+    "warn-due-soon": {
+        "task": "platforms.tasks.warn_due_soon",
+        "schedule": DUE_SOON_CHECK_INTERVAL_SECONDS,
+        "options": {"expires": DUE_SOON_CHECK_INTERVAL_SECONDS},
     },
     "reconcile-unknown-deliveries": {
         "task": "scheduler.tasks.reconcile_unknown",
