@@ -67,8 +67,23 @@ def _receive(request: HttpRequest, platform: str, secret: str, header: str,
 def _store(body: bytes, events: list[tuple[str, dict[str, Any]]]) -> JsonResponse:
     # One transaction: a batch is stored whole or not at all, and the platform's retry fills it in.
     with transaction.atomic():
-        created = [services.webhook_event_record(platform, body, payload)[1] for platform, payload in events]
-    return JsonResponse({"received": len(created), "stored": sum(created)})
+        recorded = [services.webhook_event_record(platform, body, payload) for platform, payload in events]
+        for event, created in recorded:
+            if created:  # a replay was enqueued when first stored; the inbox sweeper covers lost messages
+                transaction.on_commit(lambda pk=event.pk: _enqueue_processing(pk))
+    return JsonResponse({"received": len(recorded), "stored": sum(created for _, created in recorded)})
+
+
+def _enqueue_processing(event_id: int) -> None:
+    """Hand the stored event to the inbox worker. The platform already has its 200 coming: a broker
+    outage must not turn into an error it would retry, so failures are logged and the inbox's
+    process_pending_webhooks tick picks the event up later."""
+    from inbox.tasks import process_webhook_event  # the inbox app builds on platforms, not the reverse
+
+    try:
+        process_webhook_event.delay(event_id)
+    except Exception:  # noqa: BLE001 - any broker error; the event row is safe in the database
+        logger.exception("Could not enqueue processing of webhook event %s", event_id)
 
 
 @csrf_exempt

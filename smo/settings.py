@@ -207,6 +207,14 @@ DUE_SOON_CHECK_INTERVAL_SECONDS = 120.0
 if TOKEN_REFRESH_MARGIN_MINUTES * 60 < 2 * TOKEN_REFRESH_INTERVAL_SECONDS:
     raise ImproperlyConfigured("TOKEN_REFRESH_MARGIN_MINUTES must be at least 10, so a failed renewal is retried.")
 
+# --- Inbox: polling per channel on the sync queue, and a sweep for webhook events whose message was lost ---
+INBOX_SYNC_INTERVAL_SECONDS = env.number("INBOX_SYNC_INTERVAL_SECONDS", 300.0)
+INBOX_SYNC_BATCH_SIZE = env.integer("INBOX_SYNC_BATCH_SIZE", 200, minimum=1)
+INBOX_SYNC_MAX_PAGES = env.integer("INBOX_SYNC_MAX_PAGES", 10, minimum=1)
+WEBHOOK_PENDING_INTERVAL_SECONDS = env.number("WEBHOOK_PENDING_INTERVAL_SECONDS", 30.0)
+# The tick looks for due channels more often than each channel is synced, so a new channel waits little.
+INBOX_SYNC_TICK_SECONDS = max(5.0, min(60.0, INBOX_SYNC_INTERVAL_SECONDS / 5))
+
 # --- E-mail (due-soon warnings to workspace admins) ---
 EMAIL_BACKEND = env.string(
     "EMAIL_BACKEND",
@@ -235,6 +243,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "platforms.tasks.warn_due_soon",
         "schedule": DUE_SOON_CHECK_INTERVAL_SECONDS,
         "options": {"expires": DUE_SOON_CHECK_INTERVAL_SECONDS},
+    },
+    "inbox-sync-due": {
+        "task": "inbox.tasks.sync_due",
+        "schedule": INBOX_SYNC_TICK_SECONDS,
+        "options": {"expires": INBOX_SYNC_TICK_SECONDS},
+    },
+    "inbox-pending-webhooks": {
+        "task": "inbox.tasks.process_pending_webhooks",
+        "schedule": WEBHOOK_PENDING_INTERVAL_SECONDS,
+        "options": {"expires": WEBHOOK_PENDING_INTERVAL_SECONDS},
     },
     "reconcile-unknown-deliveries": {
         "task": "scheduler.tasks.reconcile_unknown",
@@ -267,7 +285,8 @@ PLATFORM_READ_TIMEOUT = env.number("PLATFORM_READ_TIMEOUT", 20.0)
 X_CLIENT_ID = env.string("X_CLIENT_ID", "smo-sandbox-client" if DEBUG else None)
 X_CLIENT_SECRET = env.string("X_CLIENT_SECRET", "smo-sandbox-secret" if DEBUG else None)
 X_CONSUMER_KEY = env.string("X_CONSUMER_KEY")
-X_CONSUMER_SECRET = env.string("X_CONSUMER_SECRET")
+# Also X's webhook signing key (CRC and x-twitter-webhooks-signature); the sandbox signs with this one.
+X_CONSUMER_SECRET = env.string("X_CONSUMER_SECRET", "smo-sandbox-consumer-secret" if DEBUG else None)
 FACEBOOK_APP_ID = env.string("FACEBOOK_APP_ID", "smo-sandbox-app" if DEBUG else None)
 FACEBOOK_APP_SECRET = env.string("FACEBOOK_APP_SECRET", "smo-sandbox-app-secret" if DEBUG else None)
 FACEBOOK_GRAPH_VERSION = env.string("FACEBOOK_GRAPH_VERSION", "v21.0")

@@ -13,6 +13,14 @@ when both are empty the call succeeds):
     Latency(seconds, then)        sleep, then play `then`
 find_published() searches the recorded creates (script_find() injects errors); refresh() hands out a
 new two-hour token (script_refresh() injects errors).
+
+Inbox side (install_fake(..., inbox_kinds=("comment", "message")) makes sync_due pick the platform up):
+    fake.add_inbox(entry, ..., channel="acct-1")   # what fetch_inbox serves, oldest first, paged by
+                                                   # inbox_page_size; the cursor is the count served
+    fake.script_inbox(TransientError("503"), InboxPage(...))   # outcomes played before the default
+    fake.script_reply(...) / fake.script_hide(...)  # like script(): "ok" or an exception
+    webhook_payload("acct-1", entry, ...)          # a stored-event payload webhook_items() understands
+fetch_calls, replies and hide_calls record every call.
 """
 
 from __future__ import annotations
@@ -31,15 +39,18 @@ from typing import Any, ClassVar
 from django.utils import timezone
 
 from platforms import registry
-from platforms.errors import NotSupported, OutcomeUnknown
+from platforms.errors import NotSupported, OutcomeUnknown, PlatformError
 from platforms.types import (
     AccountInfo,
     Capabilities,
     ChannelRef,
+    InboxEntry,
     InboxPage,
     PublishRequest,
     PublishResult,
+    ReplyTarget,
     TokenGrant,
+    WebhookItem,
 )
 
 
@@ -85,6 +96,14 @@ class FakePlatform:
         self._refresh_script: deque = deque()
         self.refresh_calls: list[ChannelRef] = []
         self._ids = itertools.count(1000)
+        self.inbox: dict[str | None, list[InboxEntry]] = defaultdict(list)
+        self.inbox_page_size = 50
+        self.fetch_calls: list[tuple[str, str]] = []  # (channel external id, cursor)
+        self._inbox_script: deque = deque()
+        self.replies: list[tuple[str, ReplyTarget, str]] = []
+        self._reply_script: deque = deque()
+        self.hide_calls: list[tuple[str, str, bool]] = []
+        self._hide_script: deque = deque()
 
     # --- scripting -------------------------------------------------------------------------------
     def script(self, *outcomes: Any, channel: str | None = None) -> FakePlatform:
@@ -99,6 +118,24 @@ class FakePlatform:
     def script_refresh(self, *outcomes: Any) -> FakePlatform:
         """Outcomes for refresh(): an exception to raise; otherwise a new token valid for two hours."""
         self._refresh_script.extend(outcomes)
+        return self
+
+    def add_inbox(self, *entries: InboxEntry, channel: str | None = None) -> FakePlatform:
+        """Entries fetch_inbox serves for `channel` (None: every channel), in the order given."""
+        self.inbox[channel].extend(entries)
+        return self
+
+    def script_inbox(self, *outcomes: Any) -> FakePlatform:
+        """Outcomes for fetch_inbox(): an InboxPage to return or an exception to raise; then the default."""
+        self._inbox_script.extend(outcomes)
+        return self
+
+    def script_reply(self, *outcomes: Any) -> FakePlatform:
+        self._reply_script.extend(outcomes)
+        return self
+
+    def script_hide(self, *outcomes: Any) -> FakePlatform:
+        self._hide_script.extend(outcomes)
         return self
 
     # --- inspection ------------------------------------------------------------------------------
@@ -178,6 +215,45 @@ class FakePlatform:
                                      permalink=self._permalink(channel, created.external_id), published_at=created.at)
         return None
 
+    def fetch_inbox(self, channel: ChannelRef, cursor: str) -> InboxPage:
+        with self.lock:
+            self.fetch_calls.append((channel.external_id, cursor))
+            outcome = self._inbox_script.popleft() if self._inbox_script else None
+        if outcome is not None:
+            return _page_or_raise(outcome)
+        if cursor and not cursor.isdigit():
+            raise PlatformError(f"The fake platform does not understand the cursor {cursor!r}.")
+        entries = [*self.inbox[None], *self.inbox[channel.external_id]]
+        start = int(cursor or 0)
+        served = entries[start:start + self.inbox_page_size]
+        return InboxPage(items=tuple(served), cursor=str(start + len(served)))
+
+    def reply(self, channel: ChannelRef, target: ReplyTarget, text: str) -> PublishResult:
+        with self.lock:
+            self.replies.append((channel.external_id, target, text))
+            outcome = self._reply_script.popleft() if self._reply_script else "ok"
+        if outcome != "ok":
+            raise outcome
+        external_id = f"reply-{next(self._ids)}"
+        return PublishResult(external_id=external_id, permalink=self._permalink(channel, external_id),
+                             published_at=timezone.now())
+
+    def set_hidden(self, channel: ChannelRef, external_id: str, hidden: bool) -> None:
+        with self.lock:
+            self.hide_calls.append((channel.external_id, external_id, hidden))
+            outcome = self._hide_script.popleft() if self._hide_script else "ok"
+        if outcome != "ok":
+            raise outcome
+
+    def webhook_items(self, payload: dict) -> list[WebhookItem]:
+        """Reads what webhook_payload() builds; anything else is a PlatformError, as for a real adapter."""
+        account, entries = payload.get("account_id"), payload.get("entries")
+        if not isinstance(account, str) or not isinstance(entries, list):
+            raise PlatformError("The fake webhook event has no account_id and entries list.")
+        try:
+            return [WebhookItem(account_id=account, entry=_entry_from_json(raw)) for raw in entries]
+        except (TypeError, ValueError, KeyError) as exc:
+            raise PlatformError(f"The fake webhook event holds a malformed entry: {exc}") from None
 
     def refresh(self, channel: ChannelRef) -> TokenGrant:
         with self.lock:
@@ -211,10 +287,16 @@ class FakeAdapter:
         return self.state.find_published(channel, fingerprint, since)
 
     def fetch_inbox(self, channel: ChannelRef, cursor: str) -> InboxPage:
-        return InboxPage(items=())
+        return self.state.fetch_inbox(channel, cursor)
 
-    def reply(self, channel: ChannelRef, in_reply_to: str, text: str) -> PublishResult:
-        raise NotSupported("The fake adapter does not reply.")
+    def reply(self, channel: ChannelRef, target: ReplyTarget, text: str) -> PublishResult:
+        return self.state.reply(channel, target, text)
+
+    def set_hidden(self, channel: ChannelRef, external_id: str, hidden: bool) -> None:
+        self.state.set_hidden(channel, external_id, hidden)
+
+    def webhook_items(self, payload: dict) -> list[WebhookItem]:
+        return self.state.webhook_items(payload)
 
     def verify(self, channel: ChannelRef) -> AccountInfo:
         return AccountInfo(external_id=channel.external_id, display_name=channel.handle, handle=channel.handle)
@@ -229,11 +311,33 @@ class FakeAdapter:
         return self.state.refresh(channel)
 
 
+def _page_or_raise(outcome: Any) -> InboxPage:
+    if isinstance(outcome, InboxPage):
+        return outcome
+    if isinstance(outcome, BaseException) or (isinstance(outcome, type) and issubclass(outcome, BaseException)):
+        raise outcome
+    raise AssertionError(f"unknown scripted inbox outcome {outcome!r}")
+
+
+def webhook_payload(account_id: str, *entries: InboxEntry) -> dict[str, Any]:
+    """A JSON-safe stored-event payload for the fake platform (what webhook_items() reads back)."""
+    def encode(entry: InboxEntry) -> dict[str, Any]:
+        return {**entry.__dict__, "created_at": entry.created_at.isoformat()}
+
+    return {"account_id": account_id, "entries": [encode(entry) for entry in entries]}
+
+
+def _entry_from_json(raw: dict[str, Any]) -> InboxEntry:
+    return InboxEntry(**{**raw, "created_at": datetime.fromisoformat(raw["created_at"])})
+
+
 @contextmanager
-def install_fake(platform: str = "x", display_name: str = "X", text_limit: int = 280) -> Iterator[FakePlatform]:
+def install_fake(platform: str = "x", display_name: str = "X", text_limit: int = 280,
+                 inbox_kinds: tuple[str, ...] = ()) -> Iterator[FakePlatform]:
     """Register a fresh fake for `platform` for the duration of the block, then restore what was there."""
     state = FakePlatform(platform, display_name, text_limit)
-    capabilities = Capabilities(text_limit=text_limit, length_rule="characters", max_images=4, supports_threads=True)
+    capabilities = Capabilities(text_limit=text_limit, length_rule="characters", max_images=4, supports_threads=True,
+                                inbox_kinds=inbox_kinds, webhooks=bool(inbox_kinds))
     cls = type(f"Fake{platform.title()}Adapter", (FakeAdapter,),
                {"state": state, "platform": platform, "display_name": display_name, "capabilities": capabilities})
     previous = registry._OVERRIDES.get(platform)

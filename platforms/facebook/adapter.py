@@ -2,33 +2,36 @@
 
 A channel is one Page: `external_id` is the Page id, the access token is the Page token (from
 /me/accounts at connect time; it does not expire when minted from a long-lived user token).
-Publishing is one create (`/feed`, or `/photos` for a single photo). Multi-photo posts first upload
-each photo with `published=false` - invisible, so safe to repeat - then create the post with
-`attached_media`. A first comment follows the create and can only ever add a warning.
+Publishing is one create (`/feed`, `/photos` for a single photo, `/videos` for a video, see
+video.py). Multi-photo posts first upload each photo with `published=false` - invisible, so safe to
+repeat - then create the post with `attached_media`. A first comment follows the create and can
+only ever add a warning. The inbox side (comments, Messenger, hiding) is in engagement.py.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, ClassVar
 
 from platforms.errors import ContentRejected, NotSupported, OutcomeUnknown, PlatformError
-from platforms.facebook import oauth, text
+from platforms.facebook import oauth, text, webhooks
+from platforms.facebook.engagement import Connection, Engagement, connect
+from platforms.facebook.inbox import parse_time
 from platforms.facebook.translate import translate
-from platforms.graph import GraphCalls, facebook, graph_client
+from platforms.facebook.video import VideoPublishing
+from platforms.facebook.video import post_permalink as permalink
 from platforms.types import (
     AccountInfo,
     AuthorizationStart,
     Capabilities,
     ChannelRef,
-    InboxPage,
     PublishRequest,
     PublishResult,
     TokenGrant,
+    WebhookItem,
 )
 
 logger = logging.getLogger(__name__)
@@ -37,30 +40,10 @@ FIND_LIMIT = 300  # reconciliation looks at the Page's 300 newest posts since th
 POST_FIELDS = "id,message,link,created_time,permalink_url"
 
 
-@dataclass
-class Connection:
-    graph: facebook.GraphAPI
-    secrets: tuple[str, ...]
+__all__ = ["FacebookAdapter", "connect", "parse_time", "permalink"]
 
 
-def connect(channel: ChannelRef) -> Connection:
-    token = channel.credentials.access_token
-    return Connection(graph_client(token), (token,) if token else ())
-
-
-def permalink(post_id: str) -> str:
-    page_id, _, number = post_id.partition("_")
-    return f"https://www.facebook.com/{page_id}/posts/{number}" if number else f"https://www.facebook.com/{post_id}"
-
-
-def parse_time(value: Any) -> datetime | None:
-    try:
-        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z").astimezone(UTC)
-    except ValueError:
-        return None
-
-
-class FacebookAdapter(GraphCalls):
+class FacebookAdapter(VideoPublishing, Engagement):
     platform: ClassVar[str] = "facebook"
     display_name: ClassVar[str] = "Facebook"
     translate_error = staticmethod(translate)
@@ -68,8 +51,10 @@ class FacebookAdapter(GraphCalls):
         text_limit=text.MAX_MESSAGE,
         length_rule="Facebook counts every character once, links included (63,206 at most).",
         max_images=text.MAX_PHOTOS,
-        max_videos=0,
+        max_videos=1,
         supports_first_comment=True,
+        inbox_kinds=("comment", "reply", "message"),
+        webhooks=True,
     )
 
     def __init__(self) -> None:
@@ -86,13 +71,13 @@ class FacebookAdapter(GraphCalls):
     # -- publishing ---------------------------------------------------------------------------
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        if len(text.photos(request)) != len(request.media):
-            raise NotSupported("SMO can publish only photos to Facebook for now: remove the video for this channel.")
         problems = text.problems(request)
         if problems:  # the engine validates first; this guards direct callers
             raise ContentRejected(" ".join(problems))
         conn = connect(request.channel)
         page_id = request.channel.external_id
+        if text.videos(request):
+            return self._publish_video(conn, page_id, request)
         post_id = self._create_post(conn, page_id, request)
         warning = self._first_comment(conn, post_id, request.first_comment.strip())
         return PublishResult(external_id=post_id, permalink=permalink(post_id),
@@ -150,13 +135,8 @@ class FacebookAdapter(GraphCalls):
         return AccountInfo(external_id=str(page["id"]), display_name=name, handle=str(page.get("username") or name),
                            avatar_url=f"https://graph.facebook.com/{page['id']}/picture")
 
-    # -- not in this slice ------------------------------------------------------------------
-
-    def fetch_inbox(self, channel: ChannelRef, cursor: str) -> InboxPage:
-        raise NotSupported("SMO does not collect Facebook comments and messages yet.")
-
-    def reply(self, channel: ChannelRef, in_reply_to: str, text: str) -> PublishResult:
-        raise NotSupported("SMO cannot answer on Facebook yet.")
+    def webhook_items(self, payload: dict) -> list[WebhookItem]:
+        return webhooks.webhook_items(payload)
 
     # -- connect (Facebook Login, then the admin picks Pages) --------------------------------
 

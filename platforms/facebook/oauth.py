@@ -26,7 +26,7 @@ from platforms.types import AccountInfo, AuthorizationStart, TokenGrant
 DIALOG_URL = "https://www.facebook.com/{version}/dialog/oauth"
 # The instagram_* permissions let a picked Page's linked Instagram account be connected too (reference §3.1).
 SCOPES = ("pages_show_list", "pages_read_engagement", "pages_manage_posts", "pages_manage_engagement",
-          "pages_read_user_content", "instagram_basic", "instagram_content_publish")
+          "pages_read_user_content", "pages_messaging", "instagram_basic", "instagram_content_publish")
 PAGE_FIELDS = "id,name,access_token,tasks,instagram_business_account{id,username,name}"
 MAX_PAGES = 200
 # Graph codes that mean "this sign-in (code or token) is not good": connect again, not a content problem.

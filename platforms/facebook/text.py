@@ -16,11 +16,16 @@ from platforms.types import MediaItem, PublishRequest
 MAX_MESSAGE = 63206  # the limit Postiz and Meta's composer use (reference §2.2)
 MAX_COMMENT = 8000
 MAX_PHOTOS = 10
+MAX_MESSENGER_TEXT = 2000  # the Send API's limit for message.text
 _WHITESPACE = re.compile(r"\s+")
 
 
 def photos(request: PublishRequest) -> list[MediaItem]:
-    return [m for m in request.media if m.mime_type.startswith("image/")]
+    return [m for m in request.media if m.kind != "video"]
+
+
+def videos(request: PublishRequest) -> list[MediaItem]:
+    return [m for m in request.media if m.kind == "video"]
 
 
 def compose_message(request: PublishRequest) -> str:
@@ -42,10 +47,20 @@ def problems(request: PublishRequest) -> list[str]:
     if len(request.first_comment) > MAX_COMMENT:
         found.append(f"Facebook allows at most {MAX_COMMENT:,} characters in a comment; "
                      f"the first comment has {len(request.first_comment):,}.")
-    if len(photos(request)) != len(request.media):
-        found.append("SMO can publish only photos to Facebook for now: remove the video for this channel.")
-    if len(request.media) > MAX_PHOTOS:
-        found.append(f"Facebook allows at most {MAX_PHOTOS} photos per post; this post has {len(request.media)}.")
+    found.extend(_media_problems(request))
+    return found
+
+
+def _media_problems(request: PublishRequest) -> list[str]:
+    """Only Facebook's own rules; sizes, formats and durations are the shared media pre-flight's job."""
+    found: list[str] = []
+    video_count, photo_count = len(videos(request)), len(photos(request))
+    if video_count and photo_count:
+        found.append("Facebook cannot mix a video with photos in one post: publish them as separate posts.")
+    if video_count > 1:
+        found.append(f"Facebook takes one video per post; this post has {video_count}.")
+    if photo_count > MAX_PHOTOS:
+        found.append(f"Facebook allows at most {MAX_PHOTOS} photos per post; this post has {photo_count}.")
     return found
 
 

@@ -8,6 +8,8 @@ facebook-sdk ignores the HTTP status and raises GraphAPIError for any JSON body 
   wait from X-Business-Use-Case-Usage when Meta sent it, else a conservative hour;
 - 506 duplicate, 100 invalid parameter, 368 policy block and everything else -> ContentRejected;
 - 1/2 (Meta's "transient, retry later") -> TransientError: an error body means nothing was posted;
+- Messenger refusals (10/2018278 outside the 24-hour window, 551 person unavailable) -> ContentRejected:
+  the Page's permissions are fine, this one message cannot be sent;
 - no error body at all on a create (an HTML 5xx from a proxy, a cut connection, a read timeout after
   sending) -> OutcomeUnknown unless the connection certainly never reached Meta.
 """
@@ -38,6 +40,8 @@ PERMISSION_CODES = frozenset({10, *range(200, 300)})
 THROTTLE_CODES = frozenset({4, 17, 32, 613, 80001, 80002})
 THROTTLE_SUBCODES = frozenset({1390008})
 TRANSIENT_CODES = frozenset({1, 2})
+MESSENGER_WINDOW_SUBCODE = 2018278
+UNAVAILABLE_CODE = 551
 FALLBACK_RATE_WAIT = timedelta(hours=1)  # Meta's app and Page windows roll over an hour
 # Subcodes whose own wording helps the user more than Meta's generic message (Postiz' table).
 SUBCODE_HINTS = {
@@ -81,6 +85,12 @@ def _from_graph(exc: facebook.GraphAPIError, *, create: bool, usage: Mapping[str
     code, subcode = graph_int(body.get("code")), graph_int(body.get("error_subcode"))
     message = str(body.get("error_user_msg") or body.get("message") or "no details")[:500]
     platform_code = f"{code}/{subcode}" if subcode else str(code)
+    if subcode == MESSENGER_WINDOW_SUBCODE:
+        return ContentRejected("Facebook only allows answering a Messenger conversation within 24 hours of the "
+                               f"person's last message. ({message})", platform_code=platform_code)
+    if code == UNAVAILABLE_CODE:
+        return ContentRejected(f"Facebook says this person cannot receive messages right now. ({message})",
+                               platform_code=platform_code)
     if code in AUTH_CODES:
         return AuthExpired(f"Facebook no longer accepts this Page's token: reconnect the channel. ({message})",
                            platform_code=platform_code)

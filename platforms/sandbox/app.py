@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .audience import register_audience
 from .control import register_control
 from .dialect import Dialect, Handler
 from .facebook import FacebookDialect
@@ -74,6 +75,7 @@ def create_app(sandbox: Sandbox | None = None) -> web.Application:
     app = web.Application(middlewares=[fault_middleware], client_max_size=64 * 1024 * 1024)
     app[SANDBOX] = sandbox
     register_control(app, sandbox)
+    register_audience(app, sandbox)
     register_pages(app, sandbox)  # before the dialects' catch-all routes
     for dialect in sandbox.dialects:
         dialect.register(app)

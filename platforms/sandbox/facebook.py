@@ -1,8 +1,9 @@
 """The Facebook Pages (Graph API) dialect: users, Pages, tokens, errors and the route table.
 
 Routes live under ``/facebook`` (graph.facebook.com and www.facebook.com). Graph paths are
-versioned (``/v21.0/{node}/{edge}``); handlers are in ``facebook_api`` (Pages, posts, photos,
-comments) and ``facebook_oauth`` (Login dialog, token exchange). Users and Pages are both
+versioned (``/v21.0/{node}/{edge}``); handlers are in ``facebook_api`` (Pages, posts, photos),
+``facebook_video``, ``facebook_inbox`` (comments, Messenger) and ``facebook_oauth`` (Login dialog,
+token exchange). Users and Pages are both
 sandbox accounts of platform ``facebook``; the dialect remembers which are Pages and who
 administers them. Page tokens never expire unless minted from a short-lived user token.
 """
@@ -27,7 +28,7 @@ SEED_USERS = (("sandbox_admin", "100000000000001", "Sandbox Admin"),
 SEED_PAGES = (("smo_demo_page", "102000000000001", "SMO Demo Page"),
               ("smo_second_page", "102000000000002", "SMO Second Page"))
 DEFAULT_PERMISSIONS = ("pages_show_list", "pages_read_engagement", "pages_manage_posts",
-                       "pages_manage_engagement", "pages_read_user_content", "public_profile")
+                       "pages_manage_engagement", "pages_read_user_content", "pages_messaging", "public_profile")
 
 
 class FacebookDialect(Dialect):
@@ -35,7 +36,11 @@ class FacebookDialect(Dialect):
     title = "Facebook"
     prefixes = ("/facebook",)
     # facebook_error_codes: injected HTTP status -> Graph code or [code, subcode], e.g. {"400": 368}.
-    switches: ClassVar[dict[str, Any]] = {"facebook_duplicate_check": True, "facebook_error_codes": {}}
+    # facebook_video_processing_reads / facebook_video_final: see facebook_video; facebook_messaging_window_s:
+    # how long after a person's last message the Page may answer (facebook_inbox).
+    switches: ClassVar[dict[str, Any]] = {"facebook_duplicate_check": True, "facebook_error_codes": {},
+                                          "facebook_video_processing_reads": 1, "facebook_video_final": "ready",
+                                          "facebook_messaging_window_s": 86400}
 
     def __init__(self, store: Store, faults: FaultEngine) -> None:
         self.pages: dict[str, set[str]] = {}  # page id -> admin user ids
@@ -48,7 +53,8 @@ class FacebookDialect(Dialect):
         self.pages = {}
         self.photos: dict[str, dict[str, Any]] = {}  # photo id -> {page, url, published, post_id}
         self.links: dict[str, str] = {}  # post id -> link
-        self.unpublished: set[str] = set()  # feed posts created with published=false
+        self.unpublished: set[str] = set()  # feed posts created with published=false, videos still processing
+        self.videos: dict[str, dict[str, Any]] = {}  # video id -> facebook_video's record
         for username, account_id, name in SEED_USERS:
             store.add_account(self.name, username, account_id=account_id, name=name)
         for username, account_id, name in SEED_PAGES:
@@ -59,6 +65,7 @@ class FacebookDialect(Dialect):
         for method, path, handler in [*self.oauth.routes(), *self.api.routes()]:
             app.router.add_route(method, f"{self.prefix}{path}", handler)
         app.router.add_get(self.prefix + r"/{page:\d+}/posts/{post:\d+}", self.permalink)
+        app.router.add_post(self.prefix + "/_sandbox/messages", self.api.inbox.person_writes)
         app.router.add_route("*", self.prefix + "/{tail:.*}", self.not_found)
 
     @sandbox_ui

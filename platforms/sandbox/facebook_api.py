@@ -1,4 +1,5 @@
-"""Graph API nodes and edges for Pages: feed, photos, posts, comments, me/accounts (reference §2.2-2.3).
+"""Graph API nodes and edges for Pages: feed, photos, posts, me/accounts (reference §2.2-2.3); videos
+in ``facebook_video``, comments and Messenger in ``facebook_inbox``.
 
 Ids are shaped like Meta's: a Page post is ``{page id}_{post id}``, a comment
 ``{post id}_{comment id}``, photos plain numbers. Reads page with ``limit``/``after`` cursors and
@@ -18,7 +19,9 @@ from aiohttp import web
 
 from .dialect import Handler, json_response
 from .facebook_common import VERSION, GraphReply, fail, fb_time, invalid_param, params, parse_since
+from .facebook_inbox import FacebookInbox
 from .facebook_render import comment_json, node_fields, paginate, post_json
+from .facebook_video import FacebookVideos
 from .state import Account, Post, Token
 
 if TYPE_CHECKING:
@@ -49,12 +52,15 @@ class FacebookApi:
     def __init__(self, dialect: FacebookDialect) -> None:
         self.fb = dialect
         self.store = dialect.store
+        self.inbox = FacebookInbox(self)
+        self.videos = FacebookVideos(self)
 
     def routes(self) -> list[tuple[str, str, Handler]]:
         return [
             ("GET", VERSION + "/{node}/{edge}", self.get_edge),
             ("POST", VERSION + "/{node}/{edge}", self.post_edge),
             ("GET", VERSION + "/{node}", self.get_node),
+            ("POST", VERSION + "/{node}", self.post_node),
             ("DELETE", VERSION + "/{node}", self.delete_node),
         ]
 
@@ -78,7 +84,7 @@ class FacebookApi:
         return self.store.accounts[token.platform][token.account_id], token
 
     def node(self, request: web.Request, caller: Account) -> tuple[str, Any]:
-        """(kind, object) for the ``{node}`` segment: "account", "post" or "photo"."""
+        """(kind, object) for the ``{node}`` segment: "account", "post", "comment", "photo" or "video"."""
         ref = request.match_info["node"]
         if ref == "me":
             return "account", caller
@@ -88,8 +94,13 @@ class FacebookApi:
         post = self.store.get_post(self.fb.name, ref)
         if post is not None:
             return "post", post
+        comment = self.store.get_comment(self.fb.name, ref)
+        if comment is not None:
+            return "comment", comment
         if ref in self.fb.photos:
             return "photo", self.fb.photos[ref]
+        if ref in self.fb.videos:
+            return "video", self.fb.videos[ref]
         raise fail(100, MISSING.format(ref), subcode=33)
 
     def page_node(self, request: web.Request, caller: Account, token: Token) -> Account:
@@ -111,6 +122,8 @@ class FacebookApi:
             return self.list_posts(request, self.page_node(request, caller, token))
         if edge == "comments":
             return self.list_comments(request, caller)
+        if edge == "conversations":
+            return self.inbox.conversations(request, token, self.page_node(request, caller, token))
         if edge == "accounts" and request.match_info["node"] == "me" and token.kind == "access":
             return self.accounts(request, caller, token)
         if edge == "permissions" and request.match_info["node"] == "me":
@@ -125,6 +138,10 @@ class FacebookApi:
             return self.create_feed_post(request, self.page_node(request, caller, token))
         if edge == "photos":
             return self.create_photo(request, self.page_node(request, caller, token))
+        if edge == "videos":
+            return self.videos.create(request, self.page_node(request, caller, token))
+        if edge == "messages":
+            return self.inbox.send(request, token, self.page_node(request, caller, token))
         if edge == "comments":
             return self.create_comment(request, caller)
         raise invalid_param(f"Tried accessing nonexisting field ({edge})")
@@ -134,8 +151,10 @@ class FacebookApi:
         caller, _ = self.caller(request)
         kind, obj = self.node(request, caller)
         fields = params(request).get("fields", "")
-        if kind == "post" and obj.in_reply_to_id:
+        if kind == "comment":
             return json_response(comment_json(self.fb, obj, node_fields(fields, "comment")))
+        if kind == "video":
+            return self.videos.node(request, request.match_info["node"], obj)
         if kind == "post":
             return json_response(post_json(self.fb, obj, node_fields(fields, "post")))
         if kind == "photo":
@@ -150,9 +169,19 @@ class FacebookApi:
         return json_response(data)
 
     @graph_endpoint
-    async def delete_node(self, request: web.Request) -> web.Response:
-        caller, _ = self.caller(request)
+    async def post_node(self, request: web.Request) -> web.Response:
+        caller, token = self.caller(request)
         kind, obj = self.node(request, caller)
+        if kind != "comment":
+            raise invalid_param("Unsupported post request")
+        return self.inbox.update_comment(request, token, obj)
+
+    @graph_endpoint
+    async def delete_node(self, request: web.Request) -> web.Response:
+        caller, token = self.caller(request)
+        kind, obj = self.node(request, caller)
+        if kind == "comment":
+            return self.inbox.delete_comment(token, obj)
         if kind != "post" or obj.account_id != caller.id:
             raise fail(200, "(#200) Permissions error")
         obj.deleted = True
@@ -172,7 +201,7 @@ class FacebookApi:
             raise invalid_param(f"The message must be at most {MAX_MESSAGE} characters long")
         if message and not photos and not link:
             self._reject_duplicate(page, message)
-        post = self._store_post(request, page, message, tuple(photos))
+        post = self.store_post(request, page, message, tuple(photos))
         if link:
             self.fb.links[post.id] = link
         if p.get("published", "true").lower() == "false":
@@ -197,7 +226,7 @@ class FacebookApi:
                                     "published": False, "post_id": None, "created_time": created}
         if p.get("published", "true").lower() == "false":
             return json_response({"id": photo_id})
-        post = self._store_post(request, page, p.get("caption") or p.get("message", ""), (photo_id,))
+        post = self.store_post(request, page, p.get("caption") or p.get("message", ""), (photo_id,))
         self.fb.photos[photo_id].update(published=True, post_id=post.id)
         return json_response({"id": photo_id, "post_id": post.id})
 
@@ -225,22 +254,11 @@ class FacebookApi:
             if not post.in_reply_to_id and not post.media_ids and post.text == message:
                 raise fail(506)
 
-    def _store_post(self, request: web.Request, author: Account, text: str, media: tuple[str, ...],
-                    parent: Post | None = None) -> Post:
-        if parent is None:
-            post_id = f"{author.id}_{self.store.ids.next()}"
-            root = post_id
-        else:
-            post_id = f"{parent.id.rsplit('_', 1)[-1]}_{self.store.ids.next()}"
-            root = parent.conversation_id or parent.id
+    def store_post(self, request: web.Request, author: Account, text: str, media: tuple[str, ...]) -> Post:
+        post_id = f"{author.id}_{self.store.ids.next()}"
         post = Post(platform=self.fb.name, id=post_id, account_id=author.id, text=text,
-                    request_id=request["request_id"], media_ids=media, conversation_id=root,
-                    in_reply_to_id=parent.id if parent else None,
-                    in_reply_to_account_id=parent.account_id if parent else None)
+                    request_id=request["request_id"], media_ids=media, conversation_id=post_id)
         self.store.add_post(post)
-        if parent is not None:
-            # The duplicate count is about the feed: the same comment on two posts is not a duplicate.
-            self.store.creates[-1]["fingerprint"] = f"comment:{parent.id}:{text}"
         return post
 
     def list_posts(self, request: web.Request, page: Account) -> web.Response:
@@ -256,27 +274,15 @@ class FacebookApi:
 
     def create_comment(self, request: web.Request, caller: Account) -> web.Response:
         kind, parent = self.node(request, caller)
-        if kind != "post":
+        if kind not in ("post", "comment"):
             raise invalid_param("Tried accessing nonexisting field (comments)")
-        p = params(request)
-        message = p.get("message", "")
-        if not message and not p.get("attachment_url"):
-            raise invalid_param("Missing message or attachment")
-        comment = self._store_post(request, caller, message, (), parent=parent)
-        return json_response({"id": comment.id})
+        return self.inbox.create_comment(request, caller, parent)
 
     def list_comments(self, request: web.Request, caller: Account) -> web.Response:
         kind, parent = self.node(request, caller)
-        if kind != "post":
+        if kind not in ("post", "comment"):
             raise invalid_param("Tried accessing nonexisting field (comments)")
-        p = params(request)
-        fields = node_fields(p.get("fields", ""), "comment")
-        stream = p.get("filter") == "stream"
-        comments = [c for c in self.store.all_posts(self.fb.name)
-                    if c.in_reply_to_id == parent.id or (stream and c.conversation_id == parent.id
-                                                         and c.id != parent.id)]
-        comments.sort(key=lambda c: c.created_at, reverse=p.get("order") == "reverse_chronological")
-        return paginate(self.fb, request, comments, lambda c: comment_json(self.fb, c, fields))
+        return self.inbox.list_comments(request, caller, parent)
 
     # -- me/accounts ------------------------------------------------------------------------
 

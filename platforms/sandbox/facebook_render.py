@@ -11,7 +11,7 @@ from aiohttp import web
 
 from .dialect import json_response
 from .facebook_common import fb_time, invalid_param, params, public_base
-from .state import Post
+from .state import Comment, Post
 
 if TYPE_CHECKING:
     from .facebook import FacebookDialect
@@ -65,17 +65,16 @@ def _attachments(photos: list[str]) -> dict[str, Any]:
     return {"data": [{"type": "album", "subattachments": {"data": media}}]}
 
 
-def comment_json(fb: FacebookDialect, comment: Post, fields: Sequence[str]) -> dict[str, Any]:
-    author = fb.store.accounts[fb.name].get(comment.account_id)
-    parent = None
-    if comment.in_reply_to_id and comment.in_reply_to_id != comment.conversation_id:
-        parent = {"id": comment.in_reply_to_id}
+def comment_json(fb: FacebookDialect, comment: Comment, fields: Sequence[str]) -> dict[str, Any]:
+    page_id, _, number = comment.post_id.partition("_")
+    replies = sum(1 for c in fb.store.comments_on(fb.name, comment.post_id) if c.parent_id == comment.id)
     values: dict[str, Any] = {
         "id": comment.id, "message": comment.text, "created_time": fb_time(comment.created_at),
-        "from": {"name": author.name, "id": author.id} if author else None, "parent": parent,
-        "permalink_url": f"https://www.facebook.com/{comment.conversation_id.replace('_', '/posts/')}"
+        "from": {"name": comment.author_name, "id": comment.author_id},
+        "parent": {"id": comment.parent_id} if comment.parent_id else None,
+        "permalink_url": f"https://www.facebook.com/{page_id}/posts/{number}"
                          f"?comment_id={comment.id.rsplit('_', 1)[-1]}",
-        "like_count": 0, "comment_count": 0, "is_hidden": False,
+        "like_count": 0, "comment_count": replies, "is_hidden": comment.hidden,
     }
     return {name: values[name] for name in fields if values.get(name) is not None}
 

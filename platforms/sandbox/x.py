@@ -19,6 +19,8 @@ from .faults import FaultEngine
 from .state import Account, Store, Token
 from .x_api import XApi
 from .x_common import ACCESS_TOKEN_LIFETIME, Reply, problem, rate_limited, unauthorized
+from .x_inbox import XInbox
+from .x_media import XMedia
 from .x_oauth import XOAuth
 
 # (username, id, display name) present after every reset. Fixed ids keep fixtures stable.
@@ -27,7 +29,8 @@ SEED_ACCOUNTS = (
     ("sandbox_fan", "1700000000000000002", "Sandbox Fan"),
     ("curious_cat", "1700000000000000003", "Curious Cat"),
 )
-DEFAULT_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access")
+DEFAULT_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write",
+                  "tweet.moderate.write", "dm.read", "dm.write")
 WINDOW_S = 15 * 60
 DAY_S = 24 * 60 * 60
 # Per-user limits per 15-minute window. POST /2/tweets is from the reference (§1.4); the read
@@ -44,6 +47,15 @@ DEFAULT_LIMITS: dict[str, int] = {
     "GET /2/users/by/username/:username": 900,
     "GET /2/users/:id/tweets": 900,
     "GET /2/users/:id/mentions": 300,
+    "PUT /2/tweets/:id/hidden": 50,
+    "GET /2/dm_events": 300,
+    "POST /2/dm_conversations/with/:participant_id/messages": 200,
+    "POST /2/dm_conversations/:dm_conversation_id/messages": 200,
+    "POST /2/media/upload": 500,
+    "POST /2/media/upload/initialize": 500,
+    "POST /2/media/upload/:id/append": 5000,
+    "POST /2/media/upload/:id/finalize": 500,
+    "GET /2/media/upload": 1000,
     # 24-hour caps on POST /2/tweets, reported as x-app-limit-24hour-* / x-user-limit-24hour-*.
     # Real caps depend on the access tier; these are generous so benchmarks are not capped.
     "app-24h": 10000,
@@ -56,19 +68,27 @@ class XDialect(Dialect):
     name = "x"
     title = "X"
     prefixes = ("/x", "/x-upload")
-    switches: ClassVar[dict[str, Any]] = {"x_duplicate_check": True, "x_rate_limits": {}}
+    # x_media_status_polls: STATUS calls that answer in_progress before a GIF/video succeeds;
+    # x_media_fail: when set, processing ends "failed" with this message.
+    switches: ClassVar[dict[str, Any]] = {"x_duplicate_check": True, "x_rate_limits": {},
+                                          "x_media_status_polls": 1, "x_media_fail": ""}
 
     def __init__(self, store: Store, faults: FaultEngine) -> None:
         super().__init__(store, faults)
+        self.media = XMedia(self)
+        self.inbox = XInbox(self)
         self.api = XApi(self)
         self.oauth = XOAuth(self)
 
     def seed(self, store: Store) -> None:
+        self.media.reset()
+        self.inbox.reset()
         for username, account_id, name in SEED_ACCOUNTS:
             store.add_account(self.name, username, account_id=account_id, name=name)
 
     def register(self, app: web.Application) -> None:
-        for method, path, handler in [*self.oauth.routes(), *self.api.routes()]:
+        routes = [*self.oauth.routes(), *self.api.routes(), *self.media.routes(), *self.inbox.routes()]
+        for method, path, handler in routes:
             app.router.add_route(method, f"{self.prefix}{path}", handler)
         for prefix in self.prefixes:
             app.router.add_route("*", prefix + "/{tail:.*}", self.not_found)

@@ -91,8 +91,12 @@ class XApi:
         if not text and not media_ids:
             raise invalid_request("Your request must include `text` unless `media.media_ids` is given",
                                   {"text": [""]})
-        if poll and media_ids:
-            raise invalid_request("A Tweet cannot have both `poll` and `media`", {"poll": ["…"]})
+        if poll and (media_ids or body.get("quote_tweet_id") is not None):
+            # X's create-post reference: a poll is mutually exclusive with media and quote_tweet_id.
+            raise invalid_request("A Tweet cannot have a `poll` together with `media` or `quote_tweet_id`",
+                                  {"poll": ["…"]})
+        if media_ids:
+            self.x.media.ready(account, media_ids)
         text = text or ""
         if weighted_length(text) > MAX_WEIGHTED_LENGTH:
             raise invalid_request(f"Tweet text is too long: weighted length {weighted_length(text)} is "
@@ -198,16 +202,17 @@ class XApi:
     @endpoint
     async def search_recent(self, request: web.Request) -> web.Response:
         """A small subset of X's query language: ``conversation_id:``, ``from:``, ``to:``,
-        ``@user``, ``is:reply``/``-is:reply``, ``-is:retweet`` (ignored) and plain words (AND)."""
+        ``@user``, ``is:reply``/``-is:reply``, ``-is:retweet`` (ignored), plain words (AND) and ``OR``."""
         self._caller(request, READ_SCOPES)
         check_query(request, PAGE_PARAMS | {"query", "next_token", "sort_order"})
         query = request.query.get("query", "")
         if not 1 <= len(query) <= 512:
             raise invalid_request("The `query` parameter must be 1 to 512 characters", {"query": [query]})
-        tests = [self._query_term(term) for term in query.split()]
+        # AND binds tighter than OR, as in X's query language; parentheses are not supported.
+        groups = [[self._query_term(term) for term in group.split()] for group in query.split(" OR ")]
         since = utcnow() - timedelta(days=7)
         posts = [p for p in self.store.all_posts("x")
-                 if p.created_at >= since and all(test(p) for test in tests)]
+                 if p.created_at >= since and any(all(test(p) for test in group) for group in groups if group)]
         return self._page(request, posts, low=10, high=100)
 
     def _query_term(self, term: str) -> Callable[[Post], bool]:

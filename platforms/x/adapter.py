@@ -1,72 +1,51 @@
 """The X (API v2) adapter: publishing through tweepy's Client on the seam's session.
 
-Credentials pick the auth: an OAuth 1.0a user token (when it has a secret and the server has
-X_CONSUMER_KEY/SECRET) signs requests with user context; otherwise the OAuth 2.0 PKCE user token is
-sent as a Bearer token (`user_auth=False`), which tweepy's write methods would not do by default.
+How a channel authenticates lives in platforms.x.client; media upload in platforms.x.media; the
+inbox streams in platforms.x.inbox; Account Activity events in platforms.x.webhooks.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import requests
 import tweepy
-from django.conf import settings
 
-from platforms.errors import NotSupported, OutcomeUnknown, PlatformError
-from platforms.http import build_session, rate_limits
+from platforms.errors import ContentRejected, NotSupported, OutcomeUnknown, PlatformError, TransientError
+from platforms.http import rate_limits
 from platforms.types import (
     AccountInfo,
     AuthorizationStart,
     Capabilities,
     ChannelRef,
+    InboxEntry,
     InboxPage,
     PublishRequest,
     PublishResult,
+    ReplyTarget,
     TokenGrant,
+    WebhookItem,
 )
-from platforms.x import inbox, oauth
-from platforms.x.text import compose_parts, fingerprint_text, length_problems, media_problems
+from platforms.x import inbox, media, oauth, webhooks
+from platforms.x.client import Connection, connect, status_url
+from platforms.x.text import (
+    compose_parts,
+    fingerprint_text,
+    length_problems,
+    poll_problems,
+    quote_id,
+    quote_problems,
+)
 from platforms.x.translate import translate
 
 logger = logging.getLogger(__name__)
 
 FIND_PAGES = 3  # reconciliation looks at most 300 recent posts: enough for the minutes since an attempt
 _TRANSLATED = (tweepy.TweepyException, requests.RequestException)
-
-
-@dataclass
-class Connection:
-    client: tweepy.Client
-    user_auth: bool
-    session: requests.Session
-    secrets: tuple[str, ...]
-
-
-def connect(channel: ChannelRef) -> Connection:
-    """A tweepy Client for one channel, on a seam session, never sleeping on rate limits."""
-    creds = channel.credentials
-    consumer_key, consumer_secret = settings.X_CONSUMER_KEY, settings.X_CONSUMER_SECRET
-    oauth1 = bool(creds.token_secret and consumer_key and consumer_secret)
-    if oauth1:
-        client = tweepy.Client(consumer_key=consumer_key, consumer_secret=consumer_secret,
-                               access_token=creds.access_token, access_token_secret=creds.token_secret,
-                               return_type=dict, wait_on_rate_limit=False)
-    else:
-        client = tweepy.Client(bearer_token=creds.access_token, return_type=dict, wait_on_rate_limit=False)
-    client.session.close()
-    client.session = build_session("x")
-    secrets = (creds.access_token, creds.refresh_token, creds.token_secret, consumer_secret or "")
-    return Connection(client, oauth1, client.session, tuple(s for s in secrets if s))
-
-
-def permalink(handle: str, post_id: str) -> str:
-    handle = handle.lstrip("@")
-    return f"https://x.com/{handle}/status/{post_id}" if handle else f"https://x.com/i/web/status/{post_id}"
+permalink = status_url  # kept for callers of the older name
 
 
 class XAdapter:
@@ -75,10 +54,11 @@ class XAdapter:
     capabilities: ClassVar[Capabilities] = Capabilities(
         text_limit=280,
         length_rule="X counts every link as 23 characters and each emoji or CJK character as 2.",
-        max_images=4,
+        max_images=media.MAX_IMAGES,
         max_videos=1,
         supports_threads=True,
-        inbox_kinds=("mention", "reply"),
+        inbox_kinds=("mention", "reply", "message"),
+        webhooks=True,
     )
 
     def __init__(self) -> None:
@@ -94,7 +74,8 @@ class XAdapter:
         empty = [str(n) for n, part in enumerate(parts[1:], start=2) if not part]
         if empty:
             problems.append(f"X cannot publish an empty thread part (part {', '.join(empty)}).")
-        return problems + length_problems(parts) + media_problems(request.media)
+        return (problems + length_problems(parts) + media.problems(request.media) + poll_problems(request)
+                + quote_problems(request))
 
     def fingerprint(self, request: PublishRequest) -> str:
         # The root is what reconciliation finds on the timeline; thread parts follow from it.
@@ -103,19 +84,35 @@ class XAdapter:
     # -- publishing ---------------------------------------------------------------------------
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        if request.media:
-            raise NotSupported("SMO cannot upload images or videos to X yet: remove the media for this channel.")
         conn = connect(request.channel)
+        try:
+            # Uploads come first and may raise NotReady: no post exists until _create below.
+            media_ids = media.prepare(conn, request) if request.media else []
+        finally:
+            self.last_rate_limits = rate_limits(conn.session)
         parts = compose_parts(request)
-        root_id = self._create(conn, parts[0])
+        root_id = self._create(conn, parts[0], **self._extras(request, media_ids))
         follow_ids, warning = self._publish_thread(conn, root_id, parts)
         return PublishResult(
             external_id=root_id,
-            permalink=permalink(request.channel.handle, root_id),
+            permalink=status_url(request.channel.handle, root_id),
             published_at=datetime.now(UTC),
             thread_ids=follow_ids,
             warning=warning,
         )
+
+    @staticmethod
+    def _extras(request: PublishRequest, media_ids: list[str]) -> dict[str, Any]:
+        """tweepy create_tweet arguments for what only the root carries: media, quote, poll."""
+        extras: dict[str, Any] = {}
+        if media_ids:
+            extras["media_ids"] = media_ids
+        if request.quote_of:
+            extras["quote_tweet_id"] = quote_id(request.quote_of) or request.quote_of
+        if request.poll_options:
+            extras.update(poll_options=[option.strip() for option in request.poll_options],
+                          poll_duration_minutes=request.poll_minutes)
+        return extras
 
     def _publish_thread(self, conn: Connection, root_id: str, parts: list[str]) -> tuple[tuple[str, ...], str]:
         """Post parts[1:] as a reply chain. Never raises: the root exists, and raising would make the
@@ -134,9 +131,10 @@ class XAdapter:
                 return tuple(ids[1:]), warning
         return tuple(ids[1:]), ""
 
-    def _create(self, conn: Connection, text: str, reply_to: str | None = None) -> str:
+    def _create(self, conn: Connection, text: str, reply_to: str | None = None, **extras: Any) -> str:
         try:
-            body = conn.client.create_tweet(text=text, in_reply_to_tweet_id=reply_to, user_auth=conn.user_auth)
+            body = conn.client.create_tweet(text=text or None, in_reply_to_tweet_id=reply_to,
+                                            user_auth=conn.user_auth, **extras)
         except _TRANSLATED as exc:
             raise translate(exc, create=True, secrets=conn.secrets) from exc
         finally:
@@ -148,11 +146,15 @@ class XAdapter:
 
     def _read(self, conn: Connection, call: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
         try:
-            return call(*args, user_auth=conn.user_auth, **kwargs)
+            body = call(*args, user_auth=conn.user_auth, **kwargs)
         except _TRANSLATED as exc:
             raise translate(exc, create=False, secrets=conn.secrets) from exc
         finally:
             self.last_rate_limits = rate_limits(conn.session)
+        if not isinstance(body, dict):
+            raise TransientError("X answered with something other than a JSON object; it will be retried.",
+                                 platform_code="body")
+        return body
 
     def find_published(self, channel: ChannelRef, fingerprint: str, since: datetime) -> PublishResult | None:
         conn = connect(channel)
@@ -168,25 +170,93 @@ class XAdapter:
         if not matches:
             return None
         post = matches[-1]  # newest first: the oldest match is the one the lost create made
-        return PublishResult(external_id=str(post["id"]), permalink=permalink(channel.handle, str(post["id"])),
+        return PublishResult(external_id=str(post["id"]), permalink=status_url(channel.handle, str(post["id"])),
                              published_at=inbox.parse_time(post.get("created_at")))
 
     # -- inbox --------------------------------------------------------------------------------
 
     def fetch_inbox(self, channel: ChannelRef, cursor: str) -> InboxPage:
         conn = connect(channel)
+        position = inbox.load_cursor(cursor)
+        mentions = self._mentions(conn, channel, position)
+        replies = self._replies(conn, channel, position)
+        messages = self._messages(conn, channel, position)
+        return inbox.merge(mentions, replies, messages, cursor=position)
 
-        def page(pagination_token: str | None) -> dict[str, Any]:
-            return self._read(conn, conn.client.get_users_mentions, channel.external_id, **inbox.mention_params(
-                since_id=cursor or None, pagination_token=pagination_token))
+    def _mentions(self, conn: Connection, channel: ChannelRef, position: dict[str, str]) -> list[InboxEntry]:
+        since = position.get("mentions", "")
 
-        return inbox.collect(channel, cursor, page)
+        def page(token: str | None) -> dict[str, Any]:
+            return self._read(conn, conn.client.get_users_mentions, channel.external_id,
+                              **inbox.mention_params(since_id=since or None, pagination_token=token))
 
-    def reply(self, channel: ChannelRef, in_reply_to: str, text: str) -> PublishResult:
+        found, position["mentions"] = inbox.tweets(channel, since, page, set())
+        return found
+
+    def _replies(self, conn: Connection, channel: ChannelRef, position: dict[str, str]) -> list[InboxEntry]:
+        roots = inbox.roots_of(self._read(conn, conn.client.get_users_tweets, channel.external_id,
+                                          **inbox.root_params()))
+        if not roots:
+            return []
+        since = position.get("replies", "")
+
+        def page(token: str | None) -> dict[str, Any]:
+            return self._read(conn, conn.client.search_recent_tweets,
+                              **inbox.search_params(roots, since_id=since or None, next_token=token))
+
+        found, position["replies"] = inbox.tweets(channel, since, page, set(roots))
+        # Our own posts in those conversations are thread parts and earlier answers, not inbox items.
+        return [entry for entry in found if not entry.from_us]
+
+    def _messages(self, conn: Connection, channel: ChannelRef, position: dict[str, str]) -> list[InboxEntry]:
+        since = position.get("messages", "")
+
+        def page(token: str | None) -> dict[str, Any]:
+            return self._read(conn, conn.client.get_direct_message_events, **inbox.dm_params(pagination_token=token))
+
+        try:
+            found, position["messages"] = inbox.messages(channel, since, page)
+        except (ContentRejected, NotSupported) as exc:
+            # Channels connected before SMO asked for dm.read get 403 here; mentions and replies still sync.
+            logger.warning("X direct messages not readable for channel %s: %s", channel.external_id, exc.message)
+            return []
+        return found
+
+    def reply(self, channel: ChannelRef, target: ReplyTarget, text: str) -> PublishResult:
         conn = connect(channel)
-        post_id = self._create(conn, text, reply_to=in_reply_to)
-        return PublishResult(external_id=post_id, permalink=permalink(channel.handle, post_id),
+        if target.kind != "message":
+            post_id = self._create(conn, text, reply_to=target.external_id)
+            return PublishResult(external_id=post_id, permalink=status_url(channel.handle, post_id),
+                                 published_at=datetime.now(UTC))
+        if target.conversation_id:
+            where: dict[str, str] = {"dm_conversation_id": target.conversation_id}
+        elif target.author_id:
+            where = {"participant_id": target.author_id}
+        else:
+            raise ContentRejected("SMO does not know which X conversation this message belongs to; "
+                                  "sync the inbox and answer again.")
+        try:
+            body = conn.client.create_direct_message(text=text, user_auth=conn.user_auth, **where)
+        except _TRANSLATED as exc:
+            raise translate(exc, create=True, secrets=conn.secrets) from exc
+        finally:
+            self.last_rate_limits = rate_limits(conn.session)
+        data = body.get("data") or {}
+        if not data.get("dm_event_id"):
+            raise OutcomeUnknown("X accepted the message but returned no id; check the conversation on X.")
+        conversation = str(data.get("dm_conversation_id") or target.conversation_id)
+        return PublishResult(external_id=str(data["dm_event_id"]), permalink=f"https://x.com/messages/{conversation}",
                              published_at=datetime.now(UTC))
+
+    def set_hidden(self, channel: ChannelRef, external_id: str, hidden: bool) -> None:
+        conn = connect(channel)
+        call = conn.client.hide_reply if hidden else conn.client.unhide_reply
+        body = self._read(conn, call, external_id)  # idempotent on X: translated as a read
+        if (body.get("data") or {}).get("hidden") is not hidden:
+            raise TransientError("X did not confirm hiding or showing the reply; try again.", platform_code="hidden")
+
+    def webhook_items(self, payload: dict) -> list[WebhookItem]:
+        return webhooks.items(payload)
 
     # -- connect ------------------------------------------------------------------------------
 

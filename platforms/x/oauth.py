@@ -23,7 +23,9 @@ from platforms.types import AuthorizationStart, TokenGrant
 
 AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
 TOKEN_URL = "https://api.x.com/2/oauth2/token"
-SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access")
+# media.write: v2 media upload; tweet.moderate.write: hiding replies; dm.*: the inbox's direct messages.
+SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write", "tweet.moderate.write",
+          "dm.read", "dm.write")
 _BAD_GRANT = ("invalid_grant", "invalid_request")  # X answers a spent or unknown code/refresh token with either
 
 

@@ -13,11 +13,11 @@ import unicodedata
 
 from twitter_text import extract_urls_with_indices, parse_tweet
 
-from platforms.types import MediaItem, PublishRequest
+from platforms.types import PublishRequest
 
 MAX_WEIGHTED_LENGTH = 280
-MAX_IMAGES = 4
-MAX_VIDEOS = 1
+MIN_POLL_OPTIONS, MAX_POLL_OPTIONS, MAX_POLL_OPTION = 2, 4, 25
+MIN_POLL_MINUTES, MAX_POLL_MINUTES = 5, 7 * 24 * 60
 URL_PLACEHOLDER = "\u2063url\u2063"  # invisible separators: cannot collide with text a user types
 _WHITESPACE = re.compile(r"\s+")
 
@@ -49,16 +49,26 @@ def length_problems(parts: list[str]) -> list[str]:
     return problems
 
 
-def media_problems(media: tuple[MediaItem, ...]) -> list[str]:
-    videos = [m for m in media if m.mime_type.startswith("video/") or m.mime_type == "image/gif"]
-    images = [m for m in media if m not in videos]
-    if videos and images:
-        return ["X allows either up to 4 images or 1 video (or GIF) per post, not both."]
-    if len(videos) > MAX_VIDEOS:
-        return [f"X allows 1 video or GIF per post; this post has {len(videos)}."]
-    if len(images) > MAX_IMAGES:
-        return [f"X allows at most {MAX_IMAGES} images per post; this post has {len(images)}."]
-    return []
+def poll_problems(request: PublishRequest) -> list[str]:
+    """X's poll rules: 2-4 options of 1-25 characters, open 5 minutes to 7 days, and (per the v2
+    create-post reference) never together with media or a quoted post."""
+    options, minutes = request.poll_options, request.poll_minutes
+    if not options and not minutes:
+        return []
+    problems = []
+    if not MIN_POLL_OPTIONS <= len(options) <= MAX_POLL_OPTIONS:
+        problems.append(f"An X poll needs 2 to 4 options; this one has {len(options)}.")
+    bad = [str(n) for n, option in enumerate(options, start=1) if not 1 <= len(option.strip()) <= MAX_POLL_OPTION]
+    if bad:
+        problems.append(f"Each X poll option must be 1 to {MAX_POLL_OPTION} characters (option {', '.join(bad)}).")
+    if not MIN_POLL_MINUTES <= minutes <= MAX_POLL_MINUTES:
+        problems.append(f"An X poll runs from 5 minutes to 7 days ({MAX_POLL_MINUTES} minutes); "
+                        f"this one is set to {minutes} minutes.")
+    if request.media:
+        problems.append("X does not allow a poll and images or videos in the same post; remove one of them.")
+    if request.quote_of:
+        problems.append("X does not allow a poll in a quote post; remove the poll or the quoted post.")
+    return problems
 
 
 def normalise(text: str) -> str:
@@ -76,3 +86,21 @@ def normalise(text: str) -> str:
 
 def fingerprint_text(text: str) -> str:
     return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+
+
+_STATUS_URL = re.compile(r"^https?://(?:www\.|mobile\.)?(?:x|twitter)\.com/[^/]+/status(?:es)?/(\d{1,19})(?:[/?#].*)?$")
+
+
+def quote_id(quote_of: str) -> str:
+    """The post id to quote, from an id or a post's x.com/twitter.com address; "" if neither."""
+    value = quote_of.strip()
+    if value.isdigit() and len(value) <= 19:
+        return value
+    match = _STATUS_URL.match(value)
+    return match[1] if match else ""
+
+
+def quote_problems(request: PublishRequest) -> list[str]:
+    if request.quote_of and not quote_id(request.quote_of):
+        return ["X can only quote a post given by its id or its x.com address; check the quoted post."]
+    return []

@@ -38,6 +38,7 @@ class FakeFacebook:
         self.mock = mock
         self.posts: list[dict[str, Any]] = []
         self.forms: list[tuple[str, dict[str, str]]] = []  # (path, form) of every POST
+        self.reads: list[str] = []  # URLs of the status reads
         self.next_id = 122105923458601300
 
     def install_ok(self) -> None:
@@ -47,6 +48,26 @@ class FakeFacebook:
             self.mock.add_callback(method, re.compile(rf"{GRAPH}/{path}"), callback=callback, content_type=JSON)
         self.mock.add(responses.GET, re.compile(rf"{GRAPH}/{PAGE_ID}\?.*"), json=fixture("page_200"),
                       content_type=JSON)
+
+    def install_video(self, statuses: list[str], post_id: str = f"{PAGE_ID}_778899") -> None:
+        """POST /videos answers a new id; each status read answers the next of `statuses` (the last repeats)."""
+        self.mock.add_callback(responses.POST, re.compile(rf"{GRAPH}/\d+/videos"), callback=self._video,
+                               content_type=JSON)
+        pending = list(statuses)
+
+        def status(request: Any) -> tuple[int, dict[str, str], str]:
+            self.reads.append(request.url)
+            state = pending.pop(0) if len(pending) > 1 else pending[0]
+            body = {**fixture("video_status"), "post_id": post_id}
+            body["status"] = {**body["status"], "video_status": state}
+            return 200, {}, json.dumps(body)
+
+        self.mock.add_callback(responses.GET, re.compile(rf"{GRAPH}/\d+\?.*fields=status"), callback=status,
+                               content_type=JSON)
+
+    def _video(self, request: Any) -> tuple[int, dict[str, str], str]:
+        self._record(request)
+        return 200, {}, json.dumps({"id": self._new_id()})
 
     def _record(self, request: Any) -> dict[str, str]:
         body = request.body.decode() if isinstance(request.body, bytes) else request.body or ""

@@ -14,7 +14,6 @@ from platforms import registry
 from platforms.errors import (
     AuthExpired,
     ContentRejected,
-    NotSupported,
     OutcomeUnknown,
     PlatformError,
     RateLimited,
@@ -86,17 +85,17 @@ def test_failed_first_comment_is_a_warning_not_an_error(fake: FakeFacebook) -> N
     assert TOKEN not in result.warning
 
 
-def test_video_is_not_supported_and_validation_names_facebook() -> None:
+def test_validation_names_facebook() -> None:
     adapter = FacebookAdapter()
-    request = PublishRequest(channel=CHANNEL, text="x", media=(photo(1, "video/mp4"),))
-    with pytest.raises(NotSupported):
-        adapter.publish(request)
     many = PublishRequest(channel=CHANNEL, text="", media=tuple(photo(n) for n in range(11)),
                           first_comment="c" * 8001)
     problems = adapter.validate(many)
     assert len(problems) == 2 and all("Facebook" in p for p in problems)
     assert adapter.validate(PublishRequest(channel=CHANNEL, text="")) == [
         "Facebook needs text, a link or a photo for a post; this post is empty."]
+    mixed = PublishRequest(channel=CHANNEL, text="x", media=(photo(1), photo(2, "video/mp4")))
+    with pytest.raises(ContentRejected, match="cannot mix a video with photos"):
+        adapter.publish(mixed)
 
 
 def test_fingerprint_ignores_spacing_and_entities_and_uses_link_when_no_text() -> None:
@@ -123,9 +122,9 @@ def test_verify_reads_the_page(fake: FakeFacebook) -> None:
     assert (info.external_id, info.display_name, info.handle) == (PAGE_ID, "SMO Demo Page", "smodemopage")
 
 
-def test_inbox_is_not_in_this_slice() -> None:
-    with pytest.raises(NotSupported):
-        FacebookAdapter().fetch_inbox(CHANNEL, "")
+def test_capabilities_describe_video_inbox_and_webhooks() -> None:
+    caps = FacebookAdapter.capabilities
+    assert (caps.max_videos, caps.inbox_kinds, caps.webhooks) == (1, ("comment", "reply", "message"), True)
 
 
 @pytest.mark.parametrize(("code", "subcode", "create", "expected"), [
@@ -134,6 +133,7 @@ def test_inbox_is_not_in_this_slice() -> None:
     (32, None, True, RateLimited), (613, None, True, RateLimited), (80001, None, True, RateLimited),
     (368, 1390008, True, RateLimited), (506, None, True, ContentRejected), (368, None, True, ContentRejected),
     (100, None, True, ContentRejected), (1, None, True, TransientError), (2, None, True, TransientError),
+    (10, 2018278, True, ContentRejected), (551, None, True, ContentRejected),
 ])
 def test_graph_error_code_table(code: int, subcode: int | None, create: bool, expected: type) -> None:
     error = translate(facebook.GraphAPIError(graph_error(code, subcode, f"(#{code}) {TOKEN}")), create=create,

@@ -22,7 +22,7 @@ from platforms.errors import (
     RateLimited,
     TransientError,
 )
-from platforms.types import ChannelRef, Credentials, MediaItem, PublishRequest
+from platforms.types import ChannelRef, Credentials, MediaItem, PublishRequest, ReplyTarget
 from platforms.x import XAdapter
 from platforms.x.text import fingerprint_text
 from platforms.x.translate import translate
@@ -138,17 +138,11 @@ def test_a_failing_thread_part_becomes_a_warning_not_an_error(fake: FakeX) -> No
     assert "2 of 4" in result.warning
 
 
-def test_media_is_not_supported_yet(fake: FakeX) -> None:
-    with pytest.raises(NotSupported):
-        XAdapter().publish(post("pic", media=(MediaItem("https://m/1.png", "image/png"),)))
-    assert fake.created == []
-
-
 def test_reply_is_a_create_with_in_reply_to(fake: FakeX) -> None:
     fake.install_ok()
-    result = XAdapter().reply(channel(), "1929500000000000010", "Thanks!")
+    result = XAdapter().reply(channel(), ReplyTarget(kind="mention", external_id="1929500000000000010"), "Thanks!")
     assert fake.created == [{"text": "Thanks!", "reply": {"in_reply_to_tweet_id": "1929500000000000010"}}]
-    assert result.external_id
+    assert result.external_id and result.permalink.endswith(f"/status/{result.external_id}")
 
 
 # -- error mapping ----------------------------------------------------------------------------
@@ -253,25 +247,6 @@ def test_find_published_matches_on_the_timeline_and_pages(fake: FakeX) -> None:
     assert adapter.find_published(channel(), sale, since).external_id == "1929480000000000002"
 
 
-def test_fetch_inbox_reads_mentions_since_the_cursor(fake: FakeX) -> None:
-    fake.mock.add(responses.GET, f"{API}/2/users/{USER_ID}/mentions", json=fixture("mentions"))
-    page = XAdapter().fetch_inbox(channel(), "1929400000000000000")
-    assert page.cursor == "1929500000000000010"
-    assert [(e.external_id, e.kind, e.author_handle) for e in page.items] == [
-        ("1929490000000000005", "mention", "bob"),
-        ("1929500000000000010", "reply", "ann"),
-    ]
-    assert page.items[1].in_reply_to == "1929480000000000002"
-    assert page.items[1].conversation_id == "1929480000000000002"
-    assert "since_id=1929400000000000000" in fake.mock.calls[0].request.url
-
-
-def test_fetch_inbox_with_nothing_new_keeps_the_cursor(fake: FakeX) -> None:
-    fake.mock.add(responses.GET, f"{API}/2/users/{USER_ID}/mentions", json={"meta": {"result_count": 0}})
-    page = XAdapter().fetch_inbox(channel(), "1929500000000000010")
-    assert page.items == () and page.cursor == "1929500000000000010"
-
-
 # -- OAuth ------------------------------------------------------------------------------------
 
 TOKEN_URL = "https://api.x.com/2/oauth2/token"
@@ -285,7 +260,8 @@ def test_authorization_url_is_pkce_s256_and_rewritten_for_the_browser(settings) 
     digest = hashlib.sha256(start.code_verifier.encode()).digest()
     assert query["code_challenge"] == [base64.urlsafe_b64encode(digest).rstrip(b"=").decode()]
     assert query["code_challenge_method"] == ["S256"]
-    assert query["scope"] == ["tweet.read tweet.write users.read offline.access"]
+    assert query["scope"] == ["tweet.read tweet.write users.read offline.access media.write tweet.moderate.write "
+                              "dm.read dm.write"]
     assert query["state"] == [start.state] and query["client_id"] == [settings.X_CLIENT_ID]
     assert 43 <= len(start.code_verifier) <= 128
 

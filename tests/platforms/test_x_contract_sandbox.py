@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from platforms.types import ChannelRef, Credentials, PublishRequest
+from platforms.types import ChannelRef, Credentials, PublishRequest, ReplyTarget
 from platforms.x import XAdapter
 from tests.platforms.contract import AdapterContract
 
@@ -88,7 +88,8 @@ class TestXContractAgainstSandbox(AdapterContract):
         found = [item for item in page.items if item.external_id == mention.external_id]
         assert found and found[0].author_handle == "contract_fan" and found[0].kind == "mention"
         assert adapter.fetch_inbox(self.channel(), page.cursor).items == ()
-        answer = adapter.reply(self.channel(), mention.external_id, f"@contract_fan thanks {tag}")
+        answer = adapter.reply(self.channel(), ReplyTarget(kind="mention", external_id=mention.external_id),
+                               f"@contract_fan thanks {tag}")
         assert answer.external_id
         replies = [r for r in self.sandbox.creates("x", ACCOUNT) if r["id"] in result.thread_ids]
         assert [r["text"] for r in replies] == [f"second {tag}", f"third {tag}"]

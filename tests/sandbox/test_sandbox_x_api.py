@@ -80,7 +80,7 @@ def test_reply_thread_and_quote(demo, fan):
 
 def test_text_validation(demo):
     assert demo.post().status_code == 400  # neither text nor media
-    assert demo.post(None, media={"media_ids": ["1455952740635586573"]}).status_code == 201
+    assert demo.post(None, media={"media_ids": ["1455952740635586573"]}).status_code == 400  # never uploaded
     assert demo.post("x" * 280).status_code == 201
     assert demo.post("y" * 281).status_code == 400
     assert demo.post("日本語" * 47).status_code == 400  # 141 CJK characters weigh 282
