@@ -54,7 +54,7 @@ def channel_connect_finish(workspace: Workspace, platform: str, code: str, redir
     grant = adapter.exchange_code(code, redirect_uri, code_verifier)
     probe = ChannelRef(platform=platform, external_id="", handle="",
                        credentials=Credentials(access_token=grant.access_token, refresh_token=grant.refresh_token,
-                                               expires_at=grant.expires_at))
+                                               expires_at=grant.expires_at, extra=grant.extra))
     account = adapter.verify(probe)
     channel = _upsert_channel(workspace, platform, account, grant)
     logger.info("Connected %s channel %s in workspace %s", platform, channel.pk, workspace.pk)
@@ -200,6 +200,7 @@ def _apply_grant(channel: Channel, grant: TokenGrant, *, keep_secret: bool) -> N
     stored: dict[str, Any] = dict(channel.credentials or {})
     stored["access_token"] = grant.access_token
     stored["refresh_token"] = grant.refresh_token or stored.get("refresh_token", "")
+    stored.update(grant.extra)  # e.g. which login variant the token belongs to
     if not keep_secret:
         stored.pop("token_secret", None)  # an OAuth 2.0 token must not be signed as OAuth 1.0a
     channel.credentials = stored

@@ -153,6 +153,8 @@ class TokenGrant:
     refresh_token: str = ""
     expires_at: datetime | None = None
     scopes: tuple[str, ...] = ()
+    # Non-secret credential fields to keep with the channel (Credentials.extra), e.g. {"login": "instagram"}.
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -289,6 +289,9 @@ X_CONSUMER_KEY = env.string("X_CONSUMER_KEY")
 X_CONSUMER_SECRET = env.string("X_CONSUMER_SECRET", "smo-sandbox-consumer-secret" if DEBUG else None)
 FACEBOOK_APP_ID = env.string("FACEBOOK_APP_ID", "smo-sandbox-app" if DEBUG else None)
 FACEBOOK_APP_SECRET = env.string("FACEBOOK_APP_SECRET", "smo-sandbox-app-secret" if DEBUG else None)
+# Instagram Login (accounts without a Facebook Page). Unset: Instagram connects through the Facebook Page picker.
+INSTAGRAM_APP_ID = env.string("INSTAGRAM_APP_ID")
+INSTAGRAM_APP_SECRET = env.string("INSTAGRAM_APP_SECRET")
 FACEBOOK_GRAPH_VERSION = env.string("FACEBOOK_GRAPH_VERSION", "v21.0")
 # Meta's webhook subscription handshake echoes hub.challenge only to a caller sending this token.
 META_WEBHOOK_VERIFY_TOKEN = env.string("META_WEBHOOK_VERIFY_TOKEN", "smo-sandbox-verify-token" if DEBUG else None)

@@ -1,36 +1,34 @@
-"""The Instagram adapter (Instagram API with Facebook Login): container -> status -> media_publish.
+"""The Instagram adapter: both login variants, container -> status -> media_publish, and the inbox.
 
-A channel is one Instagram professional account: `external_id` is the IG user id, the access
-token a Page token of the linked Page (or a token of the IG user itself). Publishing (reference §3.2):
+A channel is one Instagram professional account: `external_id` is the IG user id. With Facebook
+Login the token is the linked Page's (graph.facebook.com); with Instagram Login it is the account's
+own 60-day token (graph.instagram.com, `credentials.extra["login"] == "instagram"`). Publishing
+(reference §3.2):
 1. check `content_publishing_limit` (50 posts per moving 24 h): a full quota waits, visibly;
-2. create the container(s) - carousel children first, in the post's order, then the parent;
-3. check the container status briefly (at most ~3 s: a worker never sleeps long);
-4. `media_publish`, the one irreversible call; 5. the permalink; 6. the optional first comment.
-Only step 4 publishes anything: containers are invisible until published, which is why every
-failure before it can be retried by creating new containers (reference §15).
+2. create the container(s) and read their status once; still processing -> NotReady (containers.py);
+3. on the next call, the quota again, then `media_publish`, the one irreversible call;
+4. the permalink; 5. the optional first comment (only ever a warning).
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from platforms.errors import ContentRejected, NotSupported, OutcomeUnknown, PlatformError, TransientError
+from platforms.errors import ContentRejected, NotSupported, PlatformError
 from platforms.facebook.adapter import parse_time
-from platforms.graph import GraphCalls, facebook, graph_client
-from platforms.instagram import text
+from platforms.instagram import oauth, text
+from platforms.instagram.client import Connection, connect, uses_instagram_login
+from platforms.instagram.containers import ContainerSteps
+from platforms.instagram.inbox import InboxCalls
 from platforms.instagram.translate import quota_exhausted, translate
 from platforms.types import (
     AccountInfo,
     AuthorizationStart,
     Capabilities,
     ChannelRef,
-    InboxPage,
     PublishRequest,
     PublishResult,
     TokenGrant,
@@ -38,29 +36,20 @@ from platforms.types import (
 
 logger = logging.getLogger(__name__)
 
-# Pauses before each status check: 2.8 s in all. Longer processing becomes a TransientError and a
-# later attempt, rather than a worker thread asleep (reference §15: poll, never sleep).
-STATUS_WAITS = (0.0, 0.4, 0.8, 1.6)
 QUOTA_WINDOW = timedelta(hours=24)
 FIND_LIMIT = 200
 MEDIA_FIELDS = "id,caption,permalink,timestamp"
-CONNECT_HINT = ("Instagram accounts are connected with \"Connect Facebook\": pick the Page linked to the "
-                "Instagram professional account and tick \"Also connect its Instagram account\".")
 
 
-@dataclass
-class Connection:
-    graph: facebook.GraphAPI
-    ig_id: str
-    secrets: tuple[str, ...]
+class _ConnectedThrough:
+    """"facebook" (no button of its own: the Page picker offers linked accounts) unless Instagram
+    Login is configured, in which case the channel list offers "Connect Instagram" too."""
+
+    def __get__(self, instance: object, owner: type) -> str:
+        return "" if oauth.configured() else "facebook"
 
 
-def connect(channel: ChannelRef) -> Connection:
-    token = channel.credentials.access_token
-    return Connection(graph_client(token, "instagram"), channel.external_id, (token,) if token else ())
-
-
-class InstagramAdapter(GraphCalls):
+class InstagramAdapter(ContainerSteps, InboxCalls):
     platform: ClassVar[str] = "instagram"
     display_name: ClassVar[str] = "Instagram"
     translate_error = staticmethod(translate)
@@ -68,10 +57,12 @@ class InstagramAdapter(GraphCalls):
         text_limit=text.MAX_CAPTION,
         length_rule="Instagram counts every character of the caption once (2,200 at most, 30 hashtags).",
         max_images=text.MAX_CAROUSEL,
-        max_videos=0,
+        max_videos=text.MAX_CAROUSEL,
         supports_first_comment=True,
+        inbox_kinds=("comment", "reply", "message"),
+        webhooks=True,
     )
-    sleep: ClassVar[Callable[[float], None]] = staticmethod(time.sleep)  # tests replace it
+    connected_through = _ConnectedThrough()
 
     def __init__(self) -> None:
         self.last_rate_limits: dict[str, str] = {}  # usage headers of the last call, for pacing
@@ -89,9 +80,12 @@ class InstagramAdapter(GraphCalls):
     def publish(self, request: PublishRequest) -> PublishResult:
         self._guard(request)
         conn = connect(request.channel)
-        self._check_quota(conn)
-        container = self._create_containers(conn, request)
-        self._wait_until_finished(conn, container)
+        resumed = bool(request.progress)
+        if not resumed:
+            self._check_quota(conn)  # before the first container: a full quota creates nothing
+        container = self._ready_container(conn, request)
+        if resumed:
+            self._check_quota(conn)  # time has passed since the first call
         media_id = self._media_publish(conn, container)
         link = self._permalink(conn, media_id)
         warning = self._first_comment(conn, media_id, request.first_comment.strip())
@@ -99,8 +93,6 @@ class InstagramAdapter(GraphCalls):
 
     def _guard(self, request: PublishRequest) -> None:
         """The engine validates first; this guards direct callers with the same sentences."""
-        if request.media and len(text.images(request)) != len(request.media):
-            raise NotSupported(text.media_problems(request)[0])
         problems = text.problems(request)
         if problems:
             raise ContentRejected(" ".join(problems))
@@ -124,49 +116,6 @@ class InstagramAdapter(GraphCalls):
         times = [t for t in (parse_time(m.get("timestamp")) for m in media.get("data") or []) if t and t > since]
         reset = min(times) + QUOTA_WINDOW if times else None
         return reset if reset and reset > datetime.now(UTC) else None
-
-    def _create_containers(self, conn: Connection, request: PublishRequest) -> str:
-        # Containers are invisible until media_publish, so creating them is not "the create": create=False.
-        caption, images = text.caption(request), text.images(request)
-        if len(images) == 1:
-            args = {"image_url": images[0].url, "caption": caption}
-            if images[0].alt_text:
-                args["alt_text"] = images[0].alt_text
-            return self._new_container(conn, **args)
-        children = [self._new_container(conn, image_url=image.url, is_carousel_item="true") for image in images]
-        return self._new_container(conn, media_type="CAROUSEL", children=",".join(children), caption=caption)
-
-    def _new_container(self, conn: Connection, **args: str) -> str:
-        answer = self._call(conn, False, conn.graph.put_object, conn.ig_id, "media", **args)
-        if not answer.get("id"):
-            raise TransientError("Instagram accepted the media but returned no container id; it will be retried.")
-        return str(answer["id"])
-
-    def _wait_until_finished(self, conn: Connection, container: str) -> None:
-        for pause in STATUS_WAITS:
-            if pause:
-                self.sleep(pause)
-            answer = self._call(conn, False, conn.graph.get_object, container, fields="status_code,status")
-            status = str(answer.get("status_code") or "")
-            if status == "FINISHED":
-                return
-            if status in ("ERROR", "EXPIRED"):
-                reason = answer.get("status") or status.lower()
-                raise ContentRejected(f"Instagram could not process the media of this post ({reason}). Check that "
-                                      "the images are JPEGs with a public URL and an aspect ratio from 4:5 to 1.91:1.",
-                                      platform_code=f"container_{status.lower()}")
-        # Safe to retry: an unpublished container is invisible and expires on its own, so the next
-        # attempt simply creates a new one; nothing has been published.
-        raise TransientError("Instagram is still processing the media; nothing was published yet, SMO will try "
-                             "again shortly.", platform_code="container_in_progress")
-
-    def _media_publish(self, conn: Connection, container: str) -> str:
-        # The irreversible step, called once per container: a timeout here is OutcomeUnknown and the
-        # reconciler (find_published), not a retry, decides. Meta refuses a second publish of a container.
-        answer = self._call(conn, True, conn.graph.put_object, conn.ig_id, "media_publish", creation_id=container)
-        if not answer.get("id"):
-            raise OutcomeUnknown("Instagram accepted the post but returned no id; SMO will check the account.")
-        return str(answer["id"])
 
     def _permalink(self, conn: Connection, media_id: str) -> str:
         """Never raises: the post is live, and raising would make the engine publish it again."""
@@ -192,32 +141,43 @@ class InstagramAdapter(GraphCalls):
                              published_at=parse_time(found.get("timestamp")))
 
     def verify(self, channel: ChannelRef) -> AccountInfo:
+        # A connect probe has no id yet; only Instagram Login connects through this adapter's own sign-in.
+        if uses_instagram_login(channel) or not channel.external_id:
+            return self._verify_instagram_login(channel)
         conn = connect(channel)
         account = self._call(conn, False, conn.graph.get_object, conn.ig_id, fields="id,username,name")
-        if not account.get("id"):
-            raise NotSupported("Instagram did not say which account this token belongs to; try connecting again.")
-        handle = str(account.get("username") or account["id"])
-        return AccountInfo(external_id=str(account["id"]), display_name=str(account.get("name") or handle),
-                           handle=handle)
+        return _account(account, str(account.get("id") or ""))
 
-    # -- not in this slice ------------------------------------------------------------------
+    def _verify_instagram_login(self, channel: ChannelRef) -> AccountInfo:
+        extra = {**channel.credentials.extra, "login": "instagram"}
+        probe = ChannelRef(channel.platform, channel.external_id, channel.handle,
+                           credentials=type(channel.credentials)(access_token=channel.credentials.access_token,
+                                                                 extra=extra))
+        conn = connect(probe)
+        # /me's `id` is app-scoped; `user_id` is the IG professional account id the other endpoints take.
+        me = self._call(conn, False, conn.graph.get_object, "me", fields="user_id,username,name,profile_picture_url")
+        return _account(me, str(me.get("user_id") or ""))
 
-    def fetch_inbox(self, channel: ChannelRef, cursor: str) -> InboxPage:
-        raise NotSupported("SMO does not collect Instagram comments and messages yet.")
-
-    def reply(self, channel: ChannelRef, in_reply_to: str, text: str) -> PublishResult:
-        raise NotSupported("SMO cannot answer on Instagram yet.")
-
-    # -- connect: through Facebook's Page picker (the Page's linked account, with the Page token) --
-
-    connected_through: ClassVar[str] = "facebook"  # the channel list offers no Instagram button of its own
+    # -- connect ------------------------------------------------------------------------------
 
     def authorization_url(self, redirect_uri: str) -> AuthorizationStart:
-        raise NotSupported(CONNECT_HINT)
+        return oauth.authorization_start(redirect_uri)
 
     def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> TokenGrant:
-        raise NotSupported(CONNECT_HINT)
+        return oauth.exchange_code(code, redirect_uri)
 
     def refresh(self, channel: ChannelRef) -> TokenGrant:
-        # The token is a Page token from a long-lived user token: it does not expire; reconnect if it dies.
-        raise NotSupported("Instagram tokens from Facebook Login are not refreshed; reconnect the channel instead.")
+        if not uses_instagram_login(channel):
+            # A Page token from a long-lived user token does not expire; reconnect if it dies.
+            raise NotSupported("Instagram tokens from Facebook Login are not refreshed; reconnect the channel instead.")
+        return oauth.refresh(channel.credentials.access_token)
+
+
+def _account(answer: dict[str, Any], account_id: str) -> AccountInfo:
+    if not account_id.isdigit():
+        raise NotSupported("Instagram did not say which account this token belongs to; try connecting again.")
+    handle = str(answer.get("username") or account_id)
+    avatar = str(answer.get("profile_picture_url") or "")
+    return AccountInfo(external_id=account_id, display_name=str(answer.get("name") or handle), handle=handle,
+                       avatar_url=avatar if avatar.startswith("https://") else "")
+

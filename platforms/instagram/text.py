@@ -1,8 +1,10 @@
-"""What Instagram will show for a post: the caption, the images, validation and the fingerprint.
+"""What Instagram will show for a post: the caption, the media, validation and the fingerprint.
 
 Instagram does not make links in captions clickable, but a link the marketer added still belongs
 in the text, so it is appended as Facebook does with photo posts. The same normaliser serves
 `fingerprint()` before publishing and `find_published()` on the account's media afterwards.
+One video alone is published as a reel (Meta publishes every single feed video as a reel since
+2023); a carousel mixes images and videos.
 """
 
 from __future__ import annotations
@@ -16,11 +18,18 @@ MAX_CAPTION = 2200  # reference §3.2
 MAX_HASHTAGS = 30
 MAX_COMMENT = 2200
 MIN_CAROUSEL, MAX_CAROUSEL = 2, 10
+REEL_SECONDS = (3.0, 900.0)  # Reels published through the API: 3 s to 15 min
+CAROUSEL_VIDEO_SECONDS = 60.0
+MAX_IMAGE_BYTES = 8 * 1024 * 1024
 _HASHTAG = re.compile(r"(?<!\w)#\w+")
 
 
 def images(request: PublishRequest) -> list[MediaItem]:
-    return [m for m in request.media if m.mime_type.startswith("image/")]
+    return [m for m in request.media if m.kind == "image"]
+
+
+def is_reel(request: PublishRequest) -> bool:
+    return len(request.media) == 1 and request.media[0].kind == "video"
 
 
 def caption(request: PublishRequest) -> str:
@@ -47,12 +56,26 @@ def problems(request: PublishRequest) -> list[str]:
 
 def media_problems(request: PublishRequest) -> list[str]:
     if not request.media:
-        return ["Instagram needs an image for every post: add one image, or 2 to 10 for a carousel."]
-    if len(images(request)) != len(request.media):
-        return ["SMO cannot publish videos or reels to Instagram yet (not supported yet): use images only."]
+        return ["Instagram needs an image or a video for every post: add one, or 2 to 10 for a carousel."]
+    if any(m.kind == "gif" for m in request.media):
+        return ["Instagram does not accept GIFs: convert the GIF to a video (MP4) or use a still image."]
     if len(request.media) > MAX_CAROUSEL:
-        return [f"Instagram allows at most {MAX_CAROUSEL} images in a carousel; this post has {len(request.media)}."]
-    return []
+        return [f"Instagram allows at most {MAX_CAROUSEL} images or videos in a carousel; "
+                f"this post has {len(request.media)}."]
+    return [problem for item in request.media if (problem := _item_problem(item, carousel=len(request.media) > 1))]
+
+
+def _item_problem(item: MediaItem, *, carousel: bool) -> str:
+    if item.kind == "image":
+        if item.size_bytes > MAX_IMAGE_BYTES:
+            return "Instagram accepts images of at most 8 MB; one image of this post is larger."
+        return ""
+    low, high = REEL_SECONDS
+    if carousel and item.duration_s > CAROUSEL_VIDEO_SECONDS:
+        return f"Instagram allows videos of at most {CAROUSEL_VIDEO_SECONDS:.0f} seconds in a carousel."
+    if not carousel and item.duration_s and not low <= item.duration_s <= high:
+        return f"Instagram reels must last from {low:.0f} seconds to {high / 60:.0f} minutes."
+    return ""
 
 
 def fingerprint(request: PublishRequest) -> str:

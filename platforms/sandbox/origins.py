@@ -17,8 +17,11 @@ ORIGIN_PREFIXES: dict[str, str] = {
     "https://upload.twitter.com": "/x-upload",
     "https://graph.facebook.com": "/facebook",
     "https://www.facebook.com": "/facebook",
-    # Instagram (Facebook Login) speaks on graph.facebook.com; only its permalinks have their own host.
+    # Instagram with Facebook Login speaks on graph.facebook.com; www.instagram.com serves its permalinks
+    # and the Instagram Login dialog, graph.instagram.com and api.instagram.com the Instagram Login API.
     "https://www.instagram.com": "/facebook/instagram",
+    "https://graph.instagram.com": "/instagram",
+    "https://api.instagram.com": "/instagram",
 }
 
 

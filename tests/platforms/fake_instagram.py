@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 import responses
 
 GRAPH = "https://graph.facebook.com/v21.0"
+IG_GRAPH = "https://graph.instagram.com/v21.0"  # Instagram Login
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "instagram"
 IG_ID = "17841400000000001"
 JSON = "application/json; charset=UTF-8"
@@ -27,8 +28,10 @@ def fixture(name: str) -> dict[str, Any]:
 
 
 class FakeInstagram:
-    def __init__(self, mock: responses.RequestsMock) -> None:
+    def __init__(self, mock: responses.RequestsMock, graph: str = GRAPH) -> None:
         self.mock = mock
+        self.graph = graph
+        self.hosts: list[str] = []
         self.calls: list[tuple[str, str, dict[str, str]]] = []
         self.media: list[dict[str, Any]] = []
         self.captions: dict[str, str] = {}  # container id -> caption
@@ -47,15 +50,21 @@ class FakeInstagram:
             (responses.GET, rf"(?!{IG_ID}\b)\d+", self._object),
         ]
         for method, path, callback in routes:
-            self.mock.add_callback(method, re.compile(rf"{GRAPH}/{path}(\?.*)?$"), callback=callback, content_type=JSON)
+            self.mock.add_callback(method, re.compile(rf"{self.graph}/{path}(\?.*)?$"), callback=callback,
+                                   content_type=JSON)
 
     def fail(self, method: str, path: str, body: dict[str, Any]) -> None:
         """Answer `path` (a regex after the version) with a Graph error body, ahead of install_ok's routes."""
-        self.mock.add_callback(method, re.compile(rf"{GRAPH}/{path}(\?.*)?$"),
+        self.mock.add_callback(method, re.compile(rf"{self.graph}/{path}(\?.*)?$"),
                                callback=lambda r: self._reply(r, body, 400), content_type=JSON)
 
+    def answer(self, method: str, path: str, body: dict[str, Any]) -> None:
+        """Answer `path` (a regex after the version) with `body`, recording the call."""
+        self.mock.add_callback(method, re.compile(rf"{self.graph}/{path}(\?.*)?$"),
+                               callback=lambda r: self._reply(r, body), content_type=JSON)
+
     def raise_on(self, method: str, path: str, exc: Exception) -> None:
-        self.mock.add(method, re.compile(rf"{GRAPH}/{path}(\?.*)?$"), body=exc)
+        self.mock.add(method, re.compile(rf"{self.graph}/{path}(\?.*)?$"), body=exc)
 
     def paths(self, method: str | None = None) -> list[str]:
         return [path for m, path, _ in self.calls if method in (None, m)]
@@ -67,6 +76,7 @@ class FakeInstagram:
         body = request.body.decode() if isinstance(request.body, bytes) else request.body or ""
         params = {**dict(parse_qsl(url.query)), **dict(parse_qsl(body))}
         self.calls.append((request.method, url.path.removeprefix("/v21.0"), params))
+        self.hosts.append(url.netloc)
         return params
 
     def _reply(self, request: Any, body: dict[str, Any], status: int = 200) -> Reply:

@@ -1,14 +1,15 @@
-"""Instagram adapter behaviour beyond the contract: containers, status checks, quota, first comment."""
+"""Instagram adapter behaviour beyond the contract: containers, NotReady, reels, quota, first comment."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import responses
 
-from platforms.errors import ContentRejected, NotSupported, OutcomeUnknown, RateLimited, TransientError
+from platforms.errors import ContentRejected, NotReady, NotSupported, OutcomeUnknown, RateLimited
 from platforms.instagram import InstagramAdapter
 from platforms.registry import adapter_class
 from platforms.types import ChannelRef, Credentials, MediaItem, PublishRequest
@@ -21,6 +22,10 @@ CHANNEL = ChannelRef(platform="instagram", external_id=IG_ID, handle="smodemo",
 
 def image(n: int = 0) -> MediaItem:
     return MediaItem(url=f"https://example.org/{n}.jpg", mime_type="image/jpeg")
+
+
+def video(n: int = 0, seconds: float = 20.0) -> MediaItem:
+    return MediaItem(url=f"https://example.org/{n}.mp4", mime_type="video/mp4", duration_s=seconds)
 
 
 def post(text: str = "Hello", media: tuple[MediaItem, ...] = (image(),), **extra: str) -> PublishRequest:
@@ -37,10 +42,7 @@ def fake(settings) -> Iterator[FakeInstagram]:
 
 @pytest.fixture
 def adapter() -> InstagramAdapter:
-    adapter = InstagramAdapter()
-    adapter.pauses = []  # type: ignore[attr-defined]
-    adapter.sleep = adapter.pauses.append  # type: ignore[attr-defined,method-assign]
-    return adapter
+    return InstagramAdapter()
 
 
 def test_registered() -> None:
@@ -90,27 +92,85 @@ def test_quota_error_from_media_publish_is_rate_limited(fake: FakeInstagram, ada
     assert caught.value.platform_code == "9/2207042"
 
 
-def test_still_processing_is_transient_within_three_seconds(fake: FakeInstagram, adapter: InstagramAdapter) -> None:
-    fake.statuses = ["in_progress"] * 10
+def test_still_processing_raises_not_ready_with_the_container(fake: FakeInstagram, adapter: InstagramAdapter) -> None:
+    fake.statuses = ["in_progress"]
     fake.install_ok()
-    with pytest.raises(TransientError, match="still processing"):
+    with pytest.raises(NotReady, match="still processing") as caught:
         adapter.publish(post())
-    assert sum(adapter.pauses) <= 3.0 and len(adapter.pauses) >= 2  # type: ignore[attr-defined]
-    assert f"/{IG_ID}/media_publish" not in fake.paths()
+    assert caught.value.progress == {"children": [], "container": "17889455560051445"}
+    assert caught.value.check_after_s == 5
+    assert fake.paths() == [f"/{IG_ID}/content_publishing_limit", f"/{IG_ID}/media", "/17889455560051445"]
 
 
-def test_processing_then_finished_publishes(fake: FakeInstagram, adapter: InstagramAdapter) -> None:
-    fake.statuses = ["in_progress", "in_progress"]
+def test_resumed_call_reads_status_then_quota_then_publishes_without_a_new_container(
+        fake: FakeInstagram, adapter: InstagramAdapter) -> None:
     fake.install_ok()
-    assert adapter.publish(post()).external_id
-    assert fake.paths().count(f"/{IG_ID}/media_publish") == 1
+    resumed = replace(post(), progress={"children": [], "container": "17889455560051445"})
+    result = adapter.publish(resumed)
+    assert fake.paths() == ["/17889455560051445", f"/{IG_ID}/content_publishing_limit", f"/{IG_ID}/media_publish",
+                            f"/{result.external_id}"]
+    assert fake.calls[0][2]["fields"] == "status_code,status"
+    assert fake.calls[2][2]["creation_id"] == "17889455560051445"
+
+
+def test_resumed_call_with_a_full_quota_waits_and_publishes_nothing(fake: FakeInstagram,
+                                                                    adapter: InstagramAdapter) -> None:
+    fake.limit = "content_publishing_limit_full"
+    fake.install_ok()
+    with pytest.raises(RateLimited):
+        adapter.publish(replace(post(), progress={"children": [], "container": "17889455560051445"}))
+    assert f"/{IG_ID}/media_publish" not in fake.paths() and fake.paths("POST") == []
+
+
+def test_reel_container_arguments(fake: FakeInstagram, adapter: InstagramAdapter) -> None:
+    fake.statuses = ["in_progress"]
+    fake.install_ok()
+    with pytest.raises(NotReady):
+        adapter.publish(post("Reel #smo", media=(video(),)))
+    assert fake.calls[1][2] == {"media_type": "REELS", "video_url": "https://example.org/0.mp4", "caption": "Reel #smo",
+                                "share_to_feed": "true", "access_token": TOKEN}
+
+
+def test_carousel_with_a_video_waits_for_children_before_the_parent(fake: FakeInstagram,
+                                                                    adapter: InstagramAdapter) -> None:
+    fake.statuses = ["finished", "in_progress"]  # the image child is ready, the video child is not
+    fake.install_ok()
+    with pytest.raises(NotReady) as caught:
+        adapter.publish(post("Mixed", media=(image(1), video(2))))
+    children = ["17889455560051445", "17889455560051446"]
+    assert caught.value.progress == {"children": children, "container": ""}
+    creates = [p for m, path, p in fake.calls if m == "POST"]
+    assert creates[1]["media_type"] == "VIDEO" and creates[1]["video_url"] == "https://example.org/2.mp4"
+    assert creates[1]["is_carousel_item"] == "true" and len(creates) == 2
+    fake.calls.clear()
+    result = adapter.publish(replace(post("Mixed", media=(image(1), video(2))), progress=caught.value.progress))
+    assert fake.paths() == [f"/{children[0]}", f"/{children[1]}", f"/{IG_ID}/media", "/17889455560051447",
+                            f"/{IG_ID}/content_publishing_limit", f"/{IG_ID}/media_publish", f"/{result.external_id}"]
+    assert fake.calls[2][2]["children"] == ",".join(children) and fake.calls[2][2]["media_type"] == "CAROUSEL"
+
+
+def test_not_ready_from_media_publish_keeps_the_container(fake: FakeInstagram, adapter: InstagramAdapter) -> None:
+    fake.fail(responses.POST, f"{IG_ID}/media_publish", {"error": {
+        "message": "Media ID is not available", "type": "OAuthException", "code": 9007, "error_subcode": 2207027}})
+    fake.install_ok()
+    with pytest.raises(NotReady) as caught:
+        adapter.publish(post())
+    assert caught.value.progress["container"] == "17889455560051445"
+
+
+def test_published_container_on_resume_is_outcome_unknown(fake: FakeInstagram, adapter: InstagramAdapter) -> None:
+    fake.answer(responses.GET, r"17889455560051445", {"status_code": "PUBLISHED", "id": "17889455560051445"})
+    fake.install_ok()
+    with pytest.raises(OutcomeUnknown, match="already published"):
+        adapter.publish(replace(post(), progress={"container": "17889455560051445"}))
+    assert f"/{IG_ID}/media_publish" not in fake.paths()
 
 
 def test_container_error_is_rejected_with_a_reason(fake: FakeInstagram, adapter: InstagramAdapter) -> None:
     fake.statuses = ["error"]
     fake.install_ok()
     with pytest.raises(ContentRejected, match="could not process the media") as caught:
-        adapter.publish(post())
+        adapter.publish(replace(post(), progress={"container": "17889455560051445"}))
     assert "2207082" in caught.value.message and f"/{IG_ID}/media_publish" not in fake.paths()
 
 
@@ -157,16 +217,19 @@ def test_permalink_failure_keeps_the_result(fake: FakeInstagram, adapter: Instag
     assert result.external_id and result.permalink == ""
 
 
-def test_text_only_and_video_are_refused_before_any_call(fake: FakeInstagram, adapter: InstagramAdapter) -> None:
+def test_text_only_and_gif_are_refused_before_any_call(fake: FakeInstagram, adapter: InstagramAdapter) -> None:
     fake.install_ok()
     assert adapter.validate(post(media=())) == [
-        "Instagram needs an image for every post: add one image, or 2 to 10 for a carousel."]
+        "Instagram needs an image or a video for every post: add one, or 2 to 10 for a carousel."]
     with pytest.raises(ContentRejected, match="needs an image"):
         adapter.publish(post(media=()))
-    video = MediaItem(url="https://example.org/v.mp4", mime_type="video/mp4")
-    assert "not supported yet" in adapter.validate(post(media=(video,)))[0]
-    with pytest.raises(NotSupported, match="not supported yet"):
-        adapter.publish(post(media=(video,)))
+    gif = MediaItem(url="https://example.org/v.gif", mime_type="image/gif")
+    with pytest.raises(ContentRejected, match="does not accept GIFs"):
+        adapter.publish(post(media=(gif,)))
+    assert adapter.validate(post(media=(video(seconds=1),))) == [
+        "Instagram reels must last from 3 seconds to 15 minutes."]
+    assert adapter.validate(post(media=(image(), video(seconds=90)))) == [
+        "Instagram allows videos of at most 60 seconds in a carousel."]
     assert fake.calls == []
 
 
@@ -174,7 +237,7 @@ def test_validate_limits() -> None:
     adapter = InstagramAdapter()
     hashtags = " ".join(f"#t{n}" for n in range(31))
     assert adapter.validate(post(hashtags)) == ["Instagram allows at most 30 hashtags in a caption; this one has 31."]
-    assert "at most 10 images" in adapter.validate(post(media=tuple(image(n) for n in range(11))))[0]
+    assert "at most 10 images or videos" in adapter.validate(post(media=tuple(image(n) for n in range(11))))[0]
     assert adapter.validate(post(media=(image(1), image(2)))) == []
 
 
@@ -193,9 +256,13 @@ def test_find_published_matches_caption_oldest_first(fake: FakeInstagram, adapte
     assert fake.calls[-1][2]["since"] == str(int(datetime(2025, 6, 2, tzinfo=UTC).timestamp()))
 
 
-def test_inbox_and_connect_are_not_in_this_slice() -> None:
+def test_facebook_login_tokens_are_not_refreshed_and_connect_needs_configuration(settings) -> None:
+    settings.INSTAGRAM_APP_ID = settings.INSTAGRAM_APP_SECRET = None
     adapter = InstagramAdapter()
-    for call in (lambda: adapter.fetch_inbox(CHANNEL, ""), lambda: adapter.reply(CHANNEL, "1", "hi"),
-                 lambda: adapter.refresh(CHANNEL), lambda: adapter.authorization_url("https://x/cb")):
-        with pytest.raises(NotSupported):
-            call()
+    with pytest.raises(NotSupported, match="not refreshed"):
+        adapter.refresh(CHANNEL)
+    with pytest.raises(NotSupported, match="Connect Facebook"):
+        adapter.authorization_url("https://smo.example/cb")
+    assert InstagramAdapter.connected_through == "facebook"
+    settings.INSTAGRAM_APP_ID, settings.INSTAGRAM_APP_SECRET = "ig-app", "ig-secret"
+    assert InstagramAdapter.connected_through == ""

@@ -29,9 +29,7 @@ class TestInstagramContractWithFixtures(AdapterContract):
             yield
 
     def make_adapter(self) -> InstagramAdapter:
-        adapter = InstagramAdapter()
-        adapter.sleep = lambda seconds: None  # type: ignore[method-assign]
-        return adapter
+        return InstagramAdapter()
 
     def channel(self) -> ChannelRef:
         return ChannelRef(platform="instagram", external_id=IG_ID, handle="smodemo",

@@ -9,11 +9,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from platforms.errors import ContentRejected, RateLimited, TransientError
+from platforms.errors import ContentRejected, NotReady, RateLimited
 from platforms.instagram import InstagramAdapter
 from platforms.types import ChannelRef, Credentials, MediaItem, PublishRequest
 from tests.platforms.contract import AdapterContract
@@ -34,9 +35,7 @@ class TestInstagramContractAgainstSandbox(AdapterContract):
         live_sandbox.clear_faults()
 
     def make_adapter(self) -> InstagramAdapter:
-        adapter = InstagramAdapter()
-        adapter.sleep = lambda seconds: None  # type: ignore[method-assign]
-        return adapter
+        return InstagramAdapter()
 
     def channel(self) -> ChannelRef:
         return ChannelRef(platform="instagram", external_id=self.minted["ig_user_id"], handle=self.account,
@@ -90,12 +89,19 @@ class TestInstagramContractAgainstSandbox(AdapterContract):
         assert "Instagram allows 1 posts per 24 hours" in error.message
         assert len(self.sandbox.creates("instagram", self.account)) == 1
 
-    def test_slow_processing_is_transient_and_error_is_rejected(self) -> None:
-        self.sandbox.set_faults({"instagram_in_progress_polls": 10})
-        self.expect_error(TransientError, lambda: self.make_adapter().publish(self.request()))
-        self.sandbox.set_faults({"instagram_in_progress_polls": 1, "instagram_container_final": "ERROR"})
-        self.expect_error(ContentRejected, lambda: self.make_adapter().publish(self.request()))
+    def test_slow_processing_is_not_ready_and_an_error_on_resume_is_rejected(self) -> None:
+        self.sandbox.set_faults({"instagram_in_progress_polls": 2, "instagram_container_final": "ERROR"})
+        request = self.request()
+        first = self.expect_error(NotReady, lambda: self.make_adapter().publish(request))
+        assert isinstance(first, NotReady) and first.check_after_s == 5
+        resumed = replace(request, progress=first.progress)
+        self.expect_error(NotReady, lambda: self.make_adapter().publish(resumed))
+        error = self.expect_error(ContentRejected, lambda: self.make_adapter().publish(resumed))
+        assert "could not process the media" in error.message and "2207082" in error.message
         assert self.sandbox.creates("instagram", self.account) == []
+        containers = [r for r in self.sandbox.requests_log(200, "facebook")
+                      if r["method"] == "POST" and r["path"].endswith("/media") and r["account"] == self.account]
+        assert len(containers) == 1  # resumed calls only read the status
 
     def test_page_token_of_the_linked_page_publishes(self) -> None:
         page_token = self.sandbox.mint_token("facebook", "smo_demo_page")["page_access_token"]

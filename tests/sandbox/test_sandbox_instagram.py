@@ -96,7 +96,10 @@ def test_carousel_rules_and_order(sb: Any, token: str) -> None:
     ({"image_url": "https://example.org/a.jpg", "caption": "x" * 2201}, 100),
     ({"image_url": "https://example.org/a.jpg", "caption": " ".join(f"#t{n}" for n in range(31))}, 100),
     ({"image_url": "ftp://example.org/a.jpg"}, 9004),
-    ({"media_type": "REELS", "video_url": "https://example.org/a.mp4"}, 100),
+    ({"media_type": "REELS", "image_url": "https://example.org/a.jpg"}, 100),
+    ({"media_type": "VIDEO", "video_url": "https://example.org/a.mp4"}, 100),  # VIDEO only as a carousel item
+    ({"media_type": "REELS", "video_url": "ftp://example.org/a.mp4"}, 9004),
+    ({"media_type": "STORIES", "image_url": "https://example.org/a.jpg"}, 100),
 ])
 def test_container_validation(sb: Any, token: str, data: dict[str, str], code: int) -> None:
     assert error(graph(sb, "POST", f"/{IG_ID}/media", token, **data))["code"] == code

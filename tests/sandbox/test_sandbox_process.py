@@ -31,6 +31,8 @@ def test_origins_map():
         "https://graph.facebook.com": "http://127.0.0.1:8100/facebook",
         "https://www.facebook.com": "http://127.0.0.1:8100/facebook",
         "https://www.instagram.com": "http://127.0.0.1:8100/facebook/instagram",
+        "https://graph.instagram.com": "http://127.0.0.1:8100/instagram",
+        "https://api.instagram.com": "http://127.0.0.1:8100/instagram",
     }
 
 
