@@ -54,7 +54,8 @@ def channel_connect_finish(workspace: Workspace, platform: str, code: str, redir
     grant = adapter.exchange_code(code, redirect_uri, code_verifier)
     probe = ChannelRef(platform=platform, external_id="", handle="",
                        credentials=Credentials(access_token=grant.access_token, refresh_token=grant.refresh_token,
-                                               expires_at=grant.expires_at, extra=grant.extra))
+                                               token_secret=grant.token_secret, expires_at=grant.expires_at,
+                                               extra=grant.extra))
     account = adapter.verify(probe)
     channel = _upsert_channel(workspace, platform, account, grant)
     logger.info("Connected %s channel %s in workspace %s", platform, channel.pk, workspace.pk)
@@ -200,9 +201,12 @@ def _apply_grant(channel: Channel, grant: TokenGrant, *, keep_secret: bool) -> N
     stored: dict[str, Any] = dict(channel.credentials or {})
     stored["access_token"] = grant.access_token
     stored["refresh_token"] = grant.refresh_token or stored.get("refresh_token", "")
-    stored.update(grant.extra)  # e.g. which login variant the token belongs to
     if not keep_secret:
         stored.pop("token_secret", None)  # an OAuth 2.0 token must not be signed as OAuth 1.0a
+    if grant.token_secret:
+        # OAuth 1.0a (X): the pair never expires and has no refresh token; an older OAuth 2.0 one must go.
+        stored["token_secret"], stored["refresh_token"] = grant.token_secret, ""
+    stored.update(grant.extra)  # e.g. which login variant the token belongs to
     channel.credentials = stored
     channel.token_expires_at = grant.expires_at
     if grant.scopes:

@@ -153,6 +153,7 @@ class TokenGrant:
     refresh_token: str = ""
     expires_at: datetime | None = None
     scopes: tuple[str, ...] = ()
+    token_secret: str = ""  # OAuth 1.0a user context (X): signs requests together with access_token
     # Non-secret credential fields to keep with the channel (Credentials.extra), e.g. {"login": "instagram"}.
     extra: dict[str, Any] = field(default_factory=dict)
 

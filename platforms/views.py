@@ -2,7 +2,8 @@
 
 Every member may look at the channels; only admins connect and disconnect. The OAuth `state` and
 PKCE verifier live in the server-side session, keyed by state, so several connect attempts in
-different tabs cannot mix up, and a callback whose state we did not issue stores nothing.
+different tabs cannot mix up, and a callback whose state we did not issue stores nothing. X's OAuth
+1.0a flow uses its request token as the state and keeps the request token secret there too.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -96,21 +97,22 @@ def channel_connect(request: HttpRequest, platform: str) -> HttpResponse:
 @workspace_view(Role.ADMIN)
 @require_GET
 def channel_callback(request: HttpRequest, platform: str) -> HttpResponse:
-    pending = _take_pending(request, request.GET.get("state", ""))
+    state, code, error = _sign_in_answer(request.GET)
+    pending = _take_pending(request, state)
     if pending is None or pending["platform"] != platform or pending["workspace"] != request.workspace.pk:
         return _error_page(request, _(
             "This sign-in answer does not match a connection started from this workspace in this browser "
             "(it may have expired or been used already). Nothing was saved; start the connection again."
         ))
     name = _platform_names().get(platform, platform)
-    problem = _callback_problem(request.GET.get("error", ""), request.GET.get("code", ""), name)
+    problem = _callback_problem(error, code, name)
     if problem:
         return _error_page(request, problem)
     if getattr(adapter_class(platform), "picks_pages", False):
         return _start_page_pick(request, platform, pending)
     try:
         channel = services.channel_connect_finish(
-            request.workspace, platform, request.GET["code"], pending["redirect_uri"], pending["verifier"]
+            request.workspace, platform, code, pending["redirect_uri"], pending["verifier"]
         )
     except PlatformError as exc:
         return _error_page(request, exc.message, status=502)
@@ -216,6 +218,17 @@ def channel_pick_pages(request: HttpRequest, pick_id: str) -> HttpResponse:
     return redirect("platforms:list", slug=request.workspace.slug)
 
 
+def _sign_in_answer(query: QueryDict) -> tuple[str, str, str]:
+    """(state, code, error) of a callback. OAuth 2.0 answers with state and code (or error); X's OAuth
+    1.0a answers with oauth_token (the request token, our state key) and oauth_verifier, or with
+    denied=<request token> when the user declined."""
+    if "state" in query:
+        return query.get("state", ""), query.get("code", ""), query.get("error", "")
+    if query.get("denied"):
+        return query["denied"], "", "access_denied"
+    return query.get("oauth_token", ""), query.get("oauth_verifier", ""), ""
+
+
 def _callback_problem(error: str, code: str, platform_name: str) -> str:
     if error == "access_denied":
         return _("You did not allow SMO to use your %(platform)s account, so nothing was connected.") % {
@@ -231,8 +244,9 @@ def _callback_problem(error: str, code: str, platform_name: str) -> str:
 
 def _remember(request: HttpRequest, start: AuthorizationStart, platform: str, redirect_uri: str) -> None:
     pending: dict[str, Any] = dict(request.session.get(PENDING_KEY, {}))
+    # Encrypted: for X's OAuth 1.0a this carries the request token secret, a secret at rest in the session store.
     pending[start.state] = {"platform": platform, "workspace": request.workspace.pk,
-                            "verifier": start.code_verifier, "redirect_uri": redirect_uri}
+                            "verifier": crypto.encrypt(start.code_verifier.encode()), "redirect_uri": redirect_uri}
     request.session[PENDING_KEY] = dict(list(pending.items())[-MAX_PENDING:])
 
 
@@ -240,6 +254,10 @@ def _take_pending(request: HttpRequest, state: str) -> dict[str, Any] | None:
     """Pop the attempt for `state`: a state is good for one callback only."""
     pending: dict[str, Any] = dict(request.session.get(PENDING_KEY, {}))
     entry = pending.pop(state, None) if state else None
-    if entry is not None:
-        request.session[PENDING_KEY] = pending
-    return entry
+    if entry is None:
+        return None
+    request.session[PENDING_KEY] = pending
+    try:
+        return {**entry, "verifier": crypto.decrypt(entry["verifier"]).decode()}
+    except crypto.DecryptionError:
+        return None  # sealed under a key since retired: as good as expired

@@ -284,7 +284,12 @@ PLATFORM_READ_TIMEOUT = env.number("PLATFORM_READ_TIMEOUT", 20.0)
 # App credentials per platform. In DEBUG they default to the sandbox's demo app.
 X_CLIENT_ID = env.string("X_CLIENT_ID", "smo-sandbox-client" if DEBUG else None)
 X_CLIENT_SECRET = env.string("X_CLIENT_SECRET", "smo-sandbox-secret" if DEBUG else None)
-X_CONSUMER_KEY = env.string("X_CONSUMER_KEY")
+# "oauth2" (PKCE, tokens refreshed) or "oauth1" (3-legged OAuth 1.0a with the consumer key and secret,
+# for X apps configured that way; those tokens never expire and are never refreshed).
+X_AUTH_MODE = (env.string("X_AUTH_MODE", "oauth2") or "oauth2").lower()
+if X_AUTH_MODE not in ("oauth2", "oauth1"):
+    raise ImproperlyConfigured(f"X_AUTH_MODE must be oauth2 or oauth1, got {X_AUTH_MODE!r}.")
+X_CONSUMER_KEY = env.string("X_CONSUMER_KEY", "smo-sandbox-consumer" if DEBUG else None)
 # Also X's webhook signing key (CRC and x-twitter-webhooks-signature); the sandbox signs with this one.
 X_CONSUMER_SECRET = env.string("X_CONSUMER_SECRET", "smo-sandbox-consumer-secret" if DEBUG else None)
 FACEBOOK_APP_ID = env.string("FACEBOOK_APP_ID", "smo-sandbox-app" if DEBUG else None)

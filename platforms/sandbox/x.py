@@ -2,7 +2,7 @@
 
 Routes live under ``/x`` (api.twitter.com, api.x.com, twitter.com, x.com) and ``/x-upload``
 (upload.twitter.com, reserved for media). The handlers are in ``x_api`` (posts and users) and
-``x_oauth`` (OAuth 2.0 PKCE); this module holds what both need.
+``x_oauth`` (OAuth 2.0 PKCE), ``x_oauth1`` (OAuth 1.0a 3-legged); this module holds what both need.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from .x_common import ACCESS_TOKEN_LIFETIME, Reply, problem, rate_limited, unaut
 from .x_inbox import XInbox
 from .x_media import XMedia
 from .x_oauth import XOAuth
+from .x_oauth1 import XOAuth1
 
 # (username, id, display name) present after every reset. Fixed ids keep fixtures stable.
 SEED_ACCOUNTS = (
@@ -79,15 +80,18 @@ class XDialect(Dialect):
         self.inbox = XInbox(self)
         self.api = XApi(self)
         self.oauth = XOAuth(self)
+        self.oauth1 = XOAuth1(self)
 
     def seed(self, store: Store) -> None:
         self.media.reset()
         self.inbox.reset()
+        self.oauth1.reset()
         for username, account_id, name in SEED_ACCOUNTS:
             store.add_account(self.name, username, account_id=account_id, name=name)
 
     def register(self, app: web.Application) -> None:
-        routes = [*self.oauth.routes(), *self.api.routes(), *self.media.routes(), *self.inbox.routes()]
+        routes = [*self.oauth.routes(), *self.oauth1.routes(), *self.api.routes(), *self.media.routes(),
+                  *self.inbox.routes()]
         for method, path, handler in routes:
             app.router.add_route(method, f"{self.prefix}{path}", handler)
         for prefix in self.prefixes:
@@ -138,6 +142,12 @@ class XDialect(Dialect):
     def limit_for(self, key: str) -> int:
         overrides = self.faults.switch("x_rate_limits") or {}
         return int(overrides.get(key, DEFAULT_LIMITS.get(key, 900)))
+
+    def caller(self, request: web.Request, scopes: tuple[str, ...]) -> Account:
+        """Authenticate the request and count it in the caller's rate windows (401/403/429 raise)."""
+        account, token = self.authenticate(request, scopes)
+        self.count_request(request, account, token)
+        return account
 
     def count_request(self, request: web.Request, account: Account, token: Token) -> None:
         """Count the request in the caller's windows; sets ``x-rate-limit-*`` or answers 429."""

@@ -64,16 +64,11 @@ class XApi:
             ("GET", "/2/users/{id}/mentions", self.user_mentions),
         ]
 
-    def _caller(self, request: web.Request, scopes: tuple[str, ...]) -> Account:
-        account, token = self.x.authenticate(request, scopes)
-        self.x.count_request(request, account, token)
-        return account
-
     # -- writes -----------------------------------------------------------------------------
 
     @endpoint
     async def create_tweet(self, request: web.Request) -> web.Response:
-        account = self._caller(request, WRITE_SCOPES)
+        account = self.x.caller(request, WRITE_SCOPES)
         body = await _json_object(request)
         # No await from here on: validation, the duplicate check and the insert are atomic.
         post = self._validated_post(account, body, request["request_id"])
@@ -136,7 +131,7 @@ class XApi:
 
     @endpoint
     async def delete_tweet(self, request: web.Request) -> web.Response:
-        account = self._caller(request, WRITE_SCOPES)
+        account = self.x.caller(request, WRITE_SCOPES)
         post_id = numeric_id(request.match_info["id"], "id")
         post = self.store.get_post("x", post_id)
         if post is None:
@@ -153,7 +148,7 @@ class XApi:
 
     @endpoint
     async def get_tweet(self, request: web.Request) -> web.Response:
-        self._caller(request, READ_SCOPES)
+        self.x.caller(request, READ_SCOPES)
         check_query(request, {"tweet.fields", "expansions", "user.fields"})
         post_id = numeric_id(request.match_info["id"], "id")
         post = self.store.get_post("x", post_id)
@@ -164,7 +159,7 @@ class XApi:
 
     @endpoint
     async def get_tweets(self, request: web.Request) -> web.Response:
-        self._caller(request, READ_SCOPES)
+        self.x.caller(request, READ_SCOPES)
         check_query(request, {"ids", "tweet.fields", "expansions", "user.fields"})
         ids = [v for v in request.query.get("ids", "").split(",") if v]
         if not 1 <= len(ids) <= 100:
@@ -182,7 +177,7 @@ class XApi:
 
     @endpoint
     async def user_tweets(self, request: web.Request) -> web.Response:
-        self._caller(request, READ_SCOPES)
+        self.x.caller(request, READ_SCOPES)
         check_query(request, PAGE_PARAMS | {"exclude"})
         owner = self._user_or_error(request)
         exclude = csv_param(request, "exclude", {"replies", "retweets"})
@@ -192,7 +187,7 @@ class XApi:
 
     @endpoint
     async def user_mentions(self, request: web.Request) -> web.Response:
-        self._caller(request, READ_SCOPES)
+        self.x.caller(request, READ_SCOPES)
         check_query(request, PAGE_PARAMS)
         owner = self._user_or_error(request)
         mention = _mention_pattern(owner.username)
@@ -203,7 +198,7 @@ class XApi:
     async def search_recent(self, request: web.Request) -> web.Response:
         """A small subset of X's query language: ``conversation_id:``, ``from:``, ``to:``,
         ``@user``, ``is:reply``/``-is:reply``, ``-is:retweet`` (ignored), plain words (AND) and ``OR``."""
-        self._caller(request, READ_SCOPES)
+        self.x.caller(request, READ_SCOPES)
         check_query(request, PAGE_PARAMS | {"query", "next_token", "sort_order"})
         query = request.query.get("query", "")
         if not 1 <= len(query) <= 512:
@@ -239,13 +234,13 @@ class XApi:
 
     @endpoint
     async def me(self, request: web.Request) -> web.Response:
-        account = self._caller(request, READ_SCOPES)
+        account = self.x.caller(request, READ_SCOPES)
         check_query(request, USER_PARAMS)
         return json_response({"data": user_json(account, csv_param(request, "user.fields", USER_FIELDS))})
 
     @endpoint
     async def user_by_id(self, request: web.Request) -> web.Response:
-        self._caller(request, READ_SCOPES)
+        self.x.caller(request, READ_SCOPES)
         check_query(request, USER_PARAMS)
         user_id = numeric_id(request.match_info["id"], "id")
         account = self.store.accounts["x"].get(user_id)
@@ -255,7 +250,7 @@ class XApi:
 
     @endpoint
     async def user_by_username(self, request: web.Request) -> web.Response:
-        self._caller(request, READ_SCOPES)
+        self.x.caller(request, READ_SCOPES)
         check_query(request, USER_PARAMS)
         username = request.match_info["username"]
         if not USERNAME.match(username):

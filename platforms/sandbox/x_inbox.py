@@ -58,16 +58,11 @@ class XInbox:
             ("PUT", "/2/tweets/{id}/hidden", self.hide),
         ]
 
-    def _caller(self, request: web.Request, scopes: tuple[str, ...]) -> Account:
-        account, token = self.x.authenticate(request, scopes)
-        self.x.count_request(request, account, token)
-        return account
-
     # -- direct messages --------------------------------------------------------------------
 
     @endpoint
     async def dm_events(self, request: web.Request) -> web.Response:
-        account = self._caller(request, DM_READ_SCOPES)
+        account = self.x.caller(request, DM_READ_SCOPES)
         check_query(request, DM_PARAMS)
         fields = csv_param(request, "dm_event.fields", DM_FIELDS) | {"id", "event_type", "text"}
         types = csv_param(request, "event_types", {"MessageCreate", "ParticipantsJoin", "ParticipantsLeave"})
@@ -104,13 +99,13 @@ class XInbox:
 
     @endpoint
     async def send_with(self, request: web.Request) -> web.Response:
-        account = self._caller(request, DM_WRITE_SCOPES)
+        account = self.x.caller(request, DM_WRITE_SCOPES)
         other = numeric_id(request.match_info["participant_id"], "participant_id")
         return self._send(account, other, await _text(request))
 
     @endpoint
     async def send_in(self, request: web.Request) -> web.Response:
-        account = self._caller(request, DM_WRITE_SCOPES)
+        account = self.x.caller(request, DM_WRITE_SCOPES)
         conversation = request.match_info["dm_conversation_id"]
         ids = conversation.split("-")
         if len(ids) != 2 or not all(i.isdigit() for i in ids) or account.id not in ids:
@@ -136,7 +131,7 @@ class XInbox:
 
     @endpoint
     async def hide(self, request: web.Request) -> web.Response:
-        account = self._caller(request, HIDE_SCOPES)
+        account = self.x.caller(request, HIDE_SCOPES)
         post_id = numeric_id(request.match_info["id"], "id")
         try:
             body = json.loads(await request.read() or b"null")

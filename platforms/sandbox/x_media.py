@@ -85,16 +85,11 @@ class XMedia:
                                   {"media.media_ids": list(media_ids)})
         return [u for u in uploads if u]
 
-    def _caller(self, request: web.Request) -> Account:
-        account, token = self.x.authenticate(request, MEDIA_SCOPES)
-        self.x.count_request(request, account, token)
-        return account
-
     # -- handlers ---------------------------------------------------------------------------
 
     @endpoint
     async def upload(self, request: web.Request) -> web.Response:
-        account = self._caller(request)
+        account = self.x.caller(request, MEDIA_SCOPES)
         form = await request.post()
         command = str(request.query.get("command") or form.get("command") or "")
         params = {**{k: str(v) for k, v in form.items() if isinstance(v, str)}, **request.query}
@@ -109,24 +104,24 @@ class XMedia:
 
     @endpoint
     async def initialize(self, request: web.Request) -> web.Response:
-        account = self._caller(request)
+        account = self.x.caller(request, MEDIA_SCOPES)
         return self._initialize(account, await _json_body(request))
 
     @endpoint
     async def append(self, request: web.Request) -> web.Response:
-        account = self._caller(request)
+        account = self.x.caller(request, MEDIA_SCOPES)
         upload = self._own(account, request.match_info["id"])
         form = await request.post()
         return self._append(upload, {k: str(v) for k, v in form.items() if isinstance(v, str)}, form)
 
     @endpoint
     async def finalize(self, request: web.Request) -> web.Response:
-        account = self._caller(request)
+        account = self.x.caller(request, MEDIA_SCOPES)
         return self._finalize(self._own(account, request.match_info["id"]))
 
     @endpoint
     async def status(self, request: web.Request) -> web.Response:
-        account = self._caller(request)
+        account = self.x.caller(request, MEDIA_SCOPES)
         if request.query.get("command") != "STATUS":
             raise invalid_request("GET /2/media/upload needs command=STATUS")
         upload = self._own(account, request.query.get("media_id", ""))
@@ -138,7 +133,7 @@ class XMedia:
 
     @endpoint
     async def metadata(self, request: web.Request) -> web.Response:
-        account = self._caller(request)
+        account = self.x.caller(request, MEDIA_SCOPES)
         body = await _json_body(request)
         if "metadata" in body:  # POST /2/media/metadata {"id", "metadata": {"alt_text": {"text"}}}
             media_id, meta = str(body.get("id", "")), body.get("metadata")

@@ -29,7 +29,7 @@ from platforms.types import (
     TokenGrant,
     WebhookItem,
 )
-from platforms.x import inbox, media, oauth, webhooks
+from platforms.x import inbox, media, oauth, oauth1, webhooks
 from platforms.x.client import Connection, connect, status_url
 from platforms.x.text import (
     compose_parts,
@@ -261,12 +261,19 @@ class XAdapter:
     # -- connect ------------------------------------------------------------------------------
 
     def authorization_url(self, redirect_uri: str) -> AuthorizationStart:
+        if oauth1.enabled():  # X_AUTH_MODE: apps configured for OAuth 1.0a user context
+            return oauth1.authorization_start(redirect_uri)
         return oauth.authorization_start(redirect_uri)
 
     def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> TokenGrant:
+        # Decided by what the start kept, not the setting: a flow begun before a mode change still finishes.
+        if oauth1.is_kept(code_verifier):
+            return oauth1.exchange_verifier(code, code_verifier)  # code is X's oauth_verifier
         return oauth.exchange_code(code, redirect_uri, code_verifier)
 
     def refresh(self, channel: ChannelRef) -> TokenGrant:
+        if channel.credentials.token_secret and not channel.credentials.refresh_token:
+            return oauth1.refresh()
         return oauth.refresh(channel.credentials.refresh_token)
 
     def verify(self, channel: ChannelRef) -> AccountInfo:
