@@ -93,6 +93,7 @@ def inbox_ingest(channel: Channel, entries: Iterable[InboxEntry], *, source: str
     if not rows:
         return IngestCounts(received=len(entries), rejected=rejected)
     with transaction.atomic():
+        _join_parent_threads(channel, list(rows.values()))
         threads = _conversations(channel, list(rows.values()))
         stored = set(InboxItem.objects.filter(channel=channel, external_id__in=list(rows))
                      .values_list("external_id", flat=True))
@@ -101,8 +102,29 @@ def inbox_ingest(channel: Channel, entries: Iterable[InboxEntry], *, source: str
             row.item.conversation = threads[row.thread]
         InboxItem.objects.bulk_create([row.item for row in new], ignore_conflicts=True, batch_size=500)
         _refresh_conversations(channel, new)
+        _name_stored(channel, [row for key, row in rows.items() if key in stored])
     return IngestCounts(received=len(entries), created=len(new), duplicates=len(entries) - rejected - len(new),
                         rejected=rejected)
+
+
+def _join_parent_threads(channel: Channel, rows: list[_Row]) -> None:
+    """An answer to a known public item joins that item's thread (and becomes a reply in it).
+
+    X's Account Activity events name only the post a reply answers, never the conversation, and call
+    an answer to another fan's comment a mention; polling names our root post. Without this, the same
+    reply would start a thread of its own when it came by webhook, unlinked from our Delivery."""
+    parents = {row.item.in_reply_to for row in rows if row.item.in_reply_to and row.item.kind != ItemKind.MESSAGE}
+    if not parents:
+        return
+    known = {pk: (thread, post) for pk, thread, post in InboxItem.objects.filter(
+        channel=channel, external_id__in=parents, conversation__kind=ItemKind.COMMENT,
+    ).values_list("external_id", "conversation__external_id", "conversation__post_external_id")}
+    for row in sorted(rows, key=lambda r: r.item.created_at):  # a parent in the same batch comes first
+        parent = known.get(row.item.in_reply_to) if row.item.kind != ItemKind.MESSAGE else None
+        if parent is not None:
+            row.thread, row.post, row.item.kind = parent[0], parent[1] or row.post, ItemKind.REPLY
+        if CONVERSATION_KIND[row.item.kind] == ItemKind.COMMENT:
+            known.setdefault(row.item.external_id, (row.thread, row.post))
 
 
 def _conversations(channel: Channel, rows: list[_Row]) -> dict[str, Conversation]:
@@ -153,11 +175,35 @@ def _fill_authors(new: list[_Row]) -> None:
     for row in new:
         item = row.item
         if not item.from_us and item.author_id:
-            Conversation.objects.filter(pk=item.conversation_id, author_id="").update(
-                author_id=item.author_id, author_name=item.author_name, author_handle=item.author_handle,
-                author_avatar_url=item.author_avatar_url)
+            _name_conversation(item.conversation_id, item)
         if row.post:
             Conversation.objects.filter(pk=item.conversation_id, post_external_id="").update(post_external_id=row.post)
+
+
+def _name_conversation(conversation_id: int, item: InboxItem) -> None:
+    """Who the other party is, where the thread does not know yet (no one, or an id without a name)."""
+    unnamed = Q(author_id="") | Q(author_id=item.author_id, author_name="")
+    Conversation.objects.filter(unnamed, pk=conversation_id).update(
+        author_id=item.author_id, author_name=item.author_name, author_handle=item.author_handle,
+        author_avatar_url=item.author_avatar_url)
+    if item.author_name and item.kind in ("message", "mention"):
+        Conversation.objects.filter(pk=conversation_id, title="").update(title=item.author_name)
+
+
+def _name_stored(channel: Channel, seen: list[_Row]) -> None:
+    """Meta's messaging webhooks carry only the sender's id: the poll that brings the same item again
+    names its author, on the item and on its thread."""
+    named = {row.item.external_id: row.item for row in seen if row.item.author_name and not row.item.from_us}
+    blank = InboxItem.objects.filter(channel=channel, external_id__in=list(named), author_name="")
+    for pk, key, conversation_id, author_id in blank.values_list("pk", "external_id", "conversation_id",
+                                                                "author_id"):
+        item = named[key]
+        if item.author_id != author_id:
+            continue
+        InboxItem.objects.filter(pk=pk, author_name="").update(
+            author_name=item.author_name, author_handle=item.author_handle,
+            author_avatar_url=item.author_avatar_url, author_url=item.author_url)
+        _name_conversation(conversation_id, item)
 
 
 def _link_deliveries(channel: Channel, conversation_ids: set[int]) -> None:

@@ -94,7 +94,8 @@ def _messages(messaging: Any, page_id: str) -> list[InboxEntry]:
             logger.warning("Facebook message webhook without ids or time skipped")
             continue
         found.append(InboxEntry(
-            external_id=mid, kind="message", conversation_id=person, author_name=inbox.UNKNOWN_AUTHOR,
+            # No name in Messenger events: left blank for the next poll to fill in (inbox.services).
+            external_id=mid, kind="message", conversation_id=person, author_name="",
             author_handle="", text=str(message.get("text") or ""), created_at=created, author_id=sender,
             from_us=from_us,
         ))

@@ -28,7 +28,6 @@ COMMENT_FIELDS = "id,text,username,timestamp,from,hidden,parent_id"
 INBOX_MEDIA_FIELDS = f"id,permalink,timestamp,comments.limit(50){{{COMMENT_FIELDS},replies{{{COMMENT_FIELDS}}}}}"
 CONVERSATION_FIELDS = "id,updated_time,messages.limit(25){id,message,from,to,created_time}"
 PUBLIC_KINDS = ("comment", "reply", "mention")
-MAX_TEXT = 10000
 _NO_CREDENTIALS = Credentials()
 
 
@@ -101,7 +100,15 @@ class InboxCalls(GraphCalls):
 
 
 def _text(value: Any) -> str:
-    return str(value)[:MAX_TEXT] if isinstance(value, str | int) else ""
+    # Not cut here: the inbox bounds stored text itself and says how much it dropped.
+    return str(value) if isinstance(value, str | int) else ""
+
+
+def _ours(channel: ChannelRef, author_id: str, handle: str) -> bool:
+    # Webhooks know neither our handle nor, for messages, the sender's: two blanks are not a match.
+    if author_id and author_id == channel.external_id:
+        return True
+    return bool(handle) and handle.lower() == channel.handle.lower()
 
 
 def _comment(channel: ChannelRef, raw: dict[str, Any], media: dict[str, Any], parent: str) -> InboxEntry | None:
@@ -118,7 +125,7 @@ def _comment(channel: ChannelRef, raw: dict[str, Any], media: dict[str, Any], pa
         author_url=f"https://www.instagram.com/{handle}/" if handle.replace("_", "").replace(".", "").isalnum()
         else "", post_external_id=media_id, permalink=_text(media.get("permalink")),
         hidden=raw.get("hidden") is True,
-        from_us=handle.lower() == channel.handle.lower() or _text(author.get("id")) == channel.external_id)
+        from_us=_ours(channel, _text(author.get("id")), handle))
 
 
 def comment_entries(channel: ChannelRef, media_list: Any) -> list[InboxEntry]:
@@ -144,7 +151,7 @@ def _message(channel: ChannelRef, raw: dict[str, Any], thread: str) -> InboxEntr
     handle = _text(sender.get("username"))
     return InboxEntry(external_id=_text(raw["id"]), kind="message", conversation_id=thread, author_name=handle,
                       author_handle=handle, text=_text(raw.get("message")), created_at=created, author_id=sender_id,
-                      from_us=sender_id == channel.external_id or handle.lower() == channel.handle.lower())
+                      from_us=_ours(channel, sender_id, handle))
 
 
 def _other_party(channel: ChannelRef, messages: list[dict[str, Any]]) -> str:

@@ -68,7 +68,9 @@ def x_events(platform: str, account: Account, items: list[dict[str, Any]], store
         if item["kind"] == "messages":
             yield _x_dm_event(account, author, item)
         else:
-            yield {"for_user_id": account.id, "tweet_create_events": [_x_tweet(account, author, item)]}
+            parent = store.get_post("x", item["parent_id"]) if item["parent_id"] else None
+            replied_to = store.find_account("x", parent.account_id) if parent else None
+            yield {"for_user_id": account.id, "tweet_create_events": [_x_tweet(account, author, item, replied_to)]}
 
 
 def _x_user(account: Account | None, fallback: dict[str, str]) -> dict[str, Any]:
@@ -79,14 +81,16 @@ def _x_user(account: Account | None, fallback: dict[str, str]) -> dict[str, Any]
             "profile_image_url_https": account.profile_image_url}
 
 
-def _x_tweet(ours: Account, author: Account | None, item: dict[str, Any]) -> dict[str, Any]:
+def _x_tweet(ours: Account, author: Account | None, item: dict[str, Any], replied_to: Account | None
+             ) -> dict[str, Any]:
+    """A v1.1 tweet; a reply names the author of the post it answers (a stranger's comment, or us)."""
     parent = item["parent_id"]
     return {
         "created_at": _moment(item).strftime(V1_DATE), "id": int(item["id"]), "id_str": item["id"],
         "text": item["text"], "in_reply_to_status_id": int(parent) if parent else None,
         "in_reply_to_status_id_str": parent or None,
-        "in_reply_to_user_id_str": ours.id if parent else None,
-        "in_reply_to_screen_name": ours.username if parent else None,
+        "in_reply_to_user_id_str": replied_to.id if replied_to else None,
+        "in_reply_to_screen_name": replied_to.username if replied_to else None,
         "user": _x_user(author, item["author"]),
         "entities": {"hashtags": [], "urls": [], "symbols": [],
                      "user_mentions": [{"screen_name": ours.username, "name": ours.name, "id": int(ours.id),
