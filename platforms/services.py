@@ -234,7 +234,7 @@ def webhook_event_record(platform: str, raw_body: bytes, payload: dict[str, Any]
     event, created = WebhookEvent.objects.get_or_create(
         platform=platform, event_id=webhook_events.event_id(payload),
         defaults={"account_id": account, "channel": _webhook_channel(platform, account),
-                  "raw_body": bytes(raw_body), "payload": payload},
+                  "raw_body": bytes(raw_body), "payload": webhook_events.storable(payload)},
     )
     if created:
         logger.info("Stored %s webhook event %s (channel %s)", platform, event.pk, event.channel_id)

@@ -18,10 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 # Meta's `object` field -> our platform key; other objects (e.g. "user") are kept under "meta".
 META_OBJECT_PLATFORMS = {"page": "facebook", "instagram": "instagram"}
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class MalformedPayload(ValueError):
@@ -62,3 +66,24 @@ def account_id(platform: str, payload: dict[str, Any]) -> str:
         entries = payload.get("entry") or [{}]
         value = entries[0].get("id")
     return str(value)[:128] if isinstance(value, str | int) and not isinstance(value, bool) else ""
+
+
+def storable(value: Any) -> Any:
+    """The payload as PostgreSQL's jsonb accepts it: NUL characters dropped and lone surrogates (a
+    "\\ud800" escape parses to one) replaced by U+FFFD, in every key and string. A stranger's comment
+    can hold either; the stored raw body keeps the exact bytes, and the event id is computed before this."""
+    if isinstance(value, str):
+        return _storable_text(value)
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    if isinstance(value, dict):
+        return {_storable_text(str(key)): storable(item) for key, item in value.items()}
+    return value
+
+
+def _storable_text(text: str) -> str:
+    text = text.replace("\x00", "")
+    if _LONE_SURROGATE.search(text):
+        # Through UTF-16: a valid pair becomes one character again, a lone half becomes U+FFFD.
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text

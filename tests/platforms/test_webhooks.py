@@ -115,6 +115,20 @@ def test_a_valid_meta_event_is_stored_once_and_replays_are_ignored(client: Clien
     assert event.event_id.startswith("sha256:")
 
 
+def test_nul_and_lone_surrogates_from_a_stranger_are_stored_not_refused(client: Client) -> None:
+    """PostgreSQL's jsonb refuses both; a 500 would make Meta retry the event for ever."""
+    body = meta_body(comment_entry(message="bad\u0000byte \ud800half \U0001F600"))
+    assert b"\\u0000" in body and b"\\ud800" in body
+
+    answers = [post_meta(client, body) for _ in range(2)]
+
+    assert [a.json() for a in answers] == [{"received": 1, "stored": 1}, {"received": 1, "stored": 0}]
+    event = WebhookEvent.objects.get()
+    assert bytes(event.raw_body) == body
+    stored = event.payload["entry"][0]["changes"][0]["value"]["message"]
+    assert stored == "badbyte \ufffdhalf \U0001F600"
+
+
 def test_a_replay_serialised_differently_is_still_the_same_event(client: Client) -> None:
     entry = comment_entry()
     post_meta(client, meta_body(entry))
