@@ -10,7 +10,7 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -41,6 +41,7 @@ def record(delivery: Delivery, token: uuid.UUID, result: object, *, duration_ms:
     """Apply the outcome; returns the new state, or None when a newer state already won."""
     now = timezone.now()
     with transaction.atomic():
+        _commit_without_waiting_for_disk()
         if isinstance(result, PublishResult):
             state = _published(delivery, token, result, now)
         elif isinstance(result, _NOT_APPLIED):
@@ -54,6 +55,18 @@ def record(delivery: Delivery, token: uuid.UUID, result: object, *, duration_ms:
                        exc=result if isinstance(result, BaseException) else None,
                        message=_error_message(delivery.pk, state))
     return state
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """An outcome can always be found again, so its commit need not wait for the WAL flush.
+
+    If PostgreSQL loses it in a crash, the row is back in `sending` under the same token; its lease
+    hands it to the reconciler, which asks the platform. The queued -> sending commit is different
+    (it is what stops a second send) and keeps the server's full durability.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 # Errors that certainly did not apply the create. Anything else, including a bare PlatformError or
