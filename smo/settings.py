@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "platforms",
     "scheduler",
     "inbox",
+    "media",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +138,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.string("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Upload limits of the media library (bytes); a proxy in front must accept bodies this large.
+MEDIA_MAX_IMAGE_BYTES = env.integer("MEDIA_MAX_IMAGE_BYTES", 10 * 1024 * 1024, minimum=1024)
+MEDIA_MAX_VIDEO_BYTES = env.integer("MEDIA_MAX_VIDEO_BYTES", 512 * 1024 * 1024, minimum=1024)
 # Lifetime of the signed /m/… links platforms fetch media from.
 MEDIA_URL_MAX_AGE_SECONDS = env.integer("MEDIA_URL_MAX_AGE_SECONDS", 86400, minimum=60)
 

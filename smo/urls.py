@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("platforms.media_urls_conf")),  # /m/<signed token>/<name>: public, signed media
     path("", include("workspaces.urls")),
     path("w/<slug:slug>/channels/", include("platforms.urls")),
+    path("w/<slug:slug>/media/", include("media.urls")),
     path("w/<slug:slug>/", include("scheduler.urls")),
 ]
