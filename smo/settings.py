@@ -110,6 +110,16 @@ DATABASE_CONN_MAX_AGE = env.integer("DATABASE_CONN_MAX_AGE", 300, minimum=0)
 DATABASES = {"default": _database(DATABASE_URL, DATABASE_CONN_MAX_AGE)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The composer's autosave finds its draft through the cache, so with several web processes it must be
+# shared: set CACHE_URL (redis://…) in production; the default is per process.
+CACHE_URL = env.string("CACHE_URL", "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// or rediss:// URL, got {CACHE_URL!r}.")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

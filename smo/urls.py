@@ -9,4 +9,5 @@ urlpatterns = [
     path("w/<slug:slug>/channels/", include("platforms.urls")),
     path("w/<slug:slug>/media/", include("media.urls")),
     path("w/<slug:slug>/", include("scheduler.urls")),
+    path("w/<slug:slug>/", include("scheduler.urls_composer")),
 ]

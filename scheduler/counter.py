@@ -1,0 +1,116 @@
+"""The composer's live character counter: each platform's own counting rule, computed on the server.
+
+The rules are the adapters' own: X's weighted length (twitter-text: a URL is 23, CJK and emoji 2) of the
+text X will receive, Facebook's message and Instagram's caption as their text modules compose them (the
+link appended where the platform appends it). Every other problem comes from the adapter's validate()
+plus the shared media pre-flight, worded exactly as post_schedule will word it when it re-validates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from platforms.facebook import text as facebook_text
+from platforms.instagram import text as instagram_text
+from platforms.media_probe import ProbeError
+from platforms.models import Channel
+from platforms.preflight import check_media
+from platforms.registry import UnknownPlatform, get_adapter
+from platforms.types import PublishRequest
+from platforms.x import text as x_text
+from scheduler.engine.common import platform_name, sentence
+
+# Amber from 90 % of the limit: X's own composer turns amber 20 characters before 280.
+NEAR_FRACTION = 0.9
+OK, NEAR, OVER = "ok", "near", "over"
+
+
+@dataclass(frozen=True)
+class Count:
+    channel_id: int
+    platform: str
+    used: int
+    limit: int
+    state: str  # ok | near | over
+    problems: tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        return self.state != OVER and not self.problems
+
+    def as_dict(self) -> dict[str, object]:
+        return {"channel": self.channel_id, "platform": self.platform, "used": self.used, "limit": self.limit,
+                "state": self.state, "problems": list(self.problems)}
+
+
+def _x(request: PublishRequest) -> tuple[str, int]:
+    return x_text.compose_parts(request)[0], x_text.MAX_WEIGHTED_LENGTH
+
+
+def _facebook(request: PublishRequest) -> tuple[str, int]:
+    return facebook_text.compose_message(request), facebook_text.MAX_MESSAGE
+
+
+def _instagram(request: PublishRequest) -> tuple[str, int]:
+    return instagram_text.caption(request), instagram_text.MAX_CAPTION
+
+
+# platform -> (the text the platform receives, its limit); the length function is separate because only X weighs.
+SHOWN: dict[str, Callable[[PublishRequest], tuple[str, int]]] = {
+    "x": _x, "facebook": _facebook, "instagram": _instagram,
+}
+LENGTH: dict[str, Callable[[str], int]] = {"x": x_text.weighted_length}
+
+
+def shown_text(platform: str, request: PublishRequest) -> str:
+    """The text the platform will show (link appended where it appends it): what previews render."""
+    compose = SHOWN.get(platform)
+    return compose(request)[0] if compose else request.text.strip()
+
+
+def _limit_and_text(platform: str, request: PublishRequest) -> tuple[str, int]:
+    compose = SHOWN.get(platform)
+    if compose is not None:
+        return compose(request)
+    try:
+        limit = get_adapter(platform).capabilities.text_limit
+    except UnknownPlatform:
+        limit = 0
+    return request.text.strip(), limit
+
+
+def state_of(used: int, limit: int) -> str:
+    if limit and used > limit:
+        return OVER
+    if limit and used >= limit * NEAR_FRACTION:
+        return NEAR
+    return OK
+
+
+def channel_problems(channel: Channel, request: PublishRequest) -> list[str]:
+    """What post_schedule would refuse for this channel, in its words (adapter rules, then media)."""
+    name = platform_name(channel)
+    try:
+        adapter = get_adapter(channel.platform)
+    except UnknownPlatform:
+        return [f"SMO cannot publish to {channel.platform} yet."]
+    found = [sentence(p if name in p else f"{name}: {p}") for p in adapter.validate(request)]
+    found += check_media(channel.platform, name, request.media)
+    return list(dict.fromkeys(found))
+
+
+def count(channel: Channel, request: PublishRequest) -> Count:
+    text, limit = _limit_and_text(channel.platform, request)
+    used = LENGTH.get(channel.platform, len)(text)
+    return Count(channel.pk, channel.platform, used, limit, state_of(used, limit),
+                 tuple(channel_problems(channel, request)))
+
+
+def count_or_problem(channel: Channel, build: Callable[[], PublishRequest]) -> Count:
+    """count() for a request that may not build (an unreadable media file): the reason becomes a problem."""
+    try:
+        request = build()
+    except ProbeError as exc:
+        return Count(channel.pk, channel.platform, 0, 0, OK, (sentence(exc.message),))
+    return count(channel, request)
