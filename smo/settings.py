@@ -46,11 +46,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "rest_framework",
+    "drf_spectacular",
     "workspaces",
     "platforms",
     "scheduler",
     "inbox",
     "media",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +122,11 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     if CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+
+# --- Public API (/api/v1/) ---
+# Per token; empty turns throttling off. Counted in the cache, so CACHE_URL makes it hold across processes.
+API_THROTTLE_RATE = env.string("API_THROTTLE_RATE", "300/min")
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -1,0 +1,175 @@
+"""Post serializers: content in, content plus variants and deliveries out. Channel and campaign ids are
+checked against the token's workspace here, so an id from another workspace reads as unknown (400)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.serializers import DeliverySerializer, object_id
+from platforms.models import Channel
+from scheduler.models import Campaign, Post, Variant
+
+MEDIA_KEYS = ("url", "path", "mime_type", "alt_text", "size_bytes", "width", "height", "duration_s")
+
+
+def http_url(**kwargs: Any) -> serializers.URLField:
+    return serializers.URLField(max_length=2000, **kwargs)
+
+
+def check_http(value: str | None) -> str | None:
+    if value and not value.lower().startswith(("http://", "https://")):
+        raise serializers.ValidationError("Only http:// and https:// links are allowed.")
+    return value
+
+
+class MediaItemSerializer(serializers.Serializer):
+    url = http_url(help_text="A public http(s) URL the platforms can fetch.")
+    mime_type = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    alt_text = serializers.CharField(max_length=1500, required=False, allow_blank=True)
+    size_bytes = serializers.IntegerField(min_value=0, max_value=2**50, required=False)
+    width = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
+    height = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
+    duration_s = serializers.FloatField(min_value=0, max_value=86_400, required=False)
+
+    def validate_url(self, value: str) -> str:
+        return check_http(value) or ""
+
+
+def media_list(**kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(child=MediaItemSerializer(), max_length=20, **kwargs)
+
+
+def thread_list(**kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(max_length=100_000), max_length=25, **kwargs)
+
+
+class VariantInSerializer(serializers.Serializer):
+    """Per-channel overrides; a field left out or null inherits the post's value."""
+
+    channel = object_id()
+    text = serializers.CharField(max_length=100_000, required=False, allow_null=True, allow_blank=True)
+    link = http_url(required=False, allow_null=True, allow_blank=True)
+    media = media_list(required=False, allow_null=True)
+    thread = thread_list(required=False, allow_null=True)
+    first_comment = serializers.CharField(max_length=100_000, required=False, allow_null=True, allow_blank=True)
+
+    def validate_link(self, value: str | None) -> str | None:
+        return check_http(value)
+
+
+class PostInSerializer(serializers.Serializer):
+    """Create (all fields optional) or PATCH (only the fields sent change; `variants` replaces all variants)."""
+
+    campaign = object_id(required=False, allow_null=True)
+    text = serializers.CharField(max_length=100_000, required=False, allow_blank=True)
+    link = http_url(required=False, allow_blank=True)
+    media = media_list(required=False)
+    thread = thread_list(required=False)
+    first_comment = serializers.CharField(max_length=100_000, required=False, allow_blank=True)
+    quote_of = serializers.RegexField(r"^[0-9A-Za-z_:-]*$", max_length=64, required=False, allow_blank=True)
+    poll_options = serializers.ListField(child=serializers.CharField(max_length=100), max_length=10, required=False)
+    poll_minutes = serializers.IntegerField(min_value=0, max_value=43_200, required=False)
+    variants = serializers.ListField(child=VariantInSerializer(), max_length=100, required=False)
+
+    def validate_link(self, value: str) -> str:
+        return check_http(value) or ""
+
+    def validate_campaign(self, value: int | None) -> Campaign | None:
+        if value is None:
+            return None
+        campaign = Campaign.objects.filter(workspace=self.context["workspace"], pk=value).first()
+        if campaign is None:
+            raise serializers.ValidationError(f"No campaign with id {value} in this workspace.")
+        return campaign
+
+    def validate_variants(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        ids = [item["channel"] for item in items]
+        if len(set(ids)) != len(ids):
+            raise serializers.ValidationError("Give at most one variant per channel.")
+        channels = Channel.objects.in_bulk(ids)
+        workspace = self.context["workspace"]
+        unknown = [i for i in ids if i not in channels or channels[i].workspace_id != workspace.pk]
+        if unknown:
+            raise serializers.ValidationError(f"No channel with id {unknown[0]} in this workspace.")
+        return [{**item, "channel": channels[item["channel"]]} for item in items]
+
+
+class ChannelListSerializer(serializers.Serializer):
+    channels = serializers.ListField(child=object_id(), min_length=1, max_length=100)
+
+    def validate_channels(self, ids: list[int]) -> list[Channel]:
+        found = Channel.objects.filter(workspace=self.context["workspace"], pk__in=ids).in_bulk()
+        unknown = [i for i in ids if i not in found]
+        if unknown:
+            raise serializers.ValidationError(f"No channel with id {unknown[0]} in this workspace.")
+        return [found[i] for i in dict.fromkeys(ids)]
+
+
+class ScheduleSerializer(ChannelListSerializer):
+    at = serializers.CharField(
+        max_length=64,
+        help_text="ISO 8601. Without an offset (2026-05-04T09:30) it is wall-clock time in the workspace's time "
+                  "zone; with one (2026-05-04T09:30:00+02:00 or …Z) it is that instant.",
+    )
+
+
+class VariantOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Variant
+        fields = ("channel", "text", "link", "media", "thread", "first_comment")
+        read_only_fields = fields
+
+
+def media_out(items: Any) -> list[dict[str, Any]]:
+    """Stored media as objects (older rows may hold bare URL strings)."""
+    result = []
+    for item in items or []:
+        item = {"url": item} if isinstance(item, str) else item
+        if isinstance(item, dict):
+            result.append({key: item[key] for key in MEDIA_KEYS if key in item})
+    return result
+
+
+class PostSerializer(serializers.ModelSerializer):
+    media = serializers.SerializerMethodField()
+    variants = VariantOutSerializer(many=True, read_only=True)
+    deliveries = DeliverySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Post
+        fields = ("id", "campaign", "text", "link", "media", "thread", "first_comment", "quote_of", "poll_options",
+                  "poll_minutes", "variants", "deliveries", "created_at", "updated_at")
+        read_only_fields = fields
+
+    @extend_schema_field(MediaItemSerializer(many=True))
+    def get_media(self, post: Post) -> list[dict[str, Any]]:
+        return media_out(post.media)
+
+
+class SummarySerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    published = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    attention = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    by_state = serializers.DictField(child=serializers.IntegerField())
+    label = serializers.CharField()
+
+
+class PostDetailSerializer(PostSerializer):
+    summary = serializers.SerializerMethodField()
+
+    class Meta(PostSerializer.Meta):
+        fields = (*PostSerializer.Meta.fields, "summary")
+        read_only_fields = fields
+
+    @extend_schema_field(SummarySerializer)
+    def get_summary(self, post: Post) -> dict[str, Any]:
+        return self.context["summary"]
+
+
+class RetriedSerializer(serializers.Serializer):
+    retried = serializers.IntegerField(help_text="How many failed deliveries will be sent again now.")
