@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("workspaces.urls")),
     path("w/<slug:slug>/channels/", include("platforms.urls")),
     path("w/<slug:slug>/media/", include("media.urls")),
+    path("w/<slug:slug>/", include("scheduler.urls_calendar")),
     path("w/<slug:slug>/", include("scheduler.urls")),
     path("w/<slug:slug>/", include("scheduler.urls_composer")),
 ]
