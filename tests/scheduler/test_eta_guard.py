@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCANNED_PACKAGES = ("smo", "scheduler", "platforms", "inbox", "workspaces")
+SCANNED_PACKAGES = ("smo", "scheduler", "platforms", "inbox", "workspaces", "media", "api")
 SETTINGS = "smo/settings.py"
 MAX_DELAY = 60
 DELAY_KEYWORDS = {"countdown", "default_retry_delay", "retry_backoff_max"}
