@@ -4,9 +4,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from workspaces import views
+from workspaces.login_throttle import ThrottledAuthenticationForm
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True,
+                                                authentication_form=ThrottledAuthenticationForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
