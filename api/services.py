@@ -13,11 +13,10 @@ from typing import Any
 
 from django.db import transaction
 
-from scheduler.models import Delivery, DeliveryState, Post, Variant
-from scheduler.services import DeliveryBusy, post_update_content
+from scheduler.models import Delivery, DeliveryState, Post
+from scheduler.services import VARIANT_FIELDS, DeliveryBusy, post_set_variants, post_update_content
 from workspaces.models import Workspace
 
-VARIANT_FIELDS = ("text", "link", "media", "thread", "first_comment")
 # Deleting the post would hide something that is (or may be) on the platform already.
 SENT_STATES = (DeliveryState.SENDING, DeliveryState.PUBLISHED, DeliveryState.UNKNOWN, DeliveryState.NEEDS_CHECK)
 
@@ -27,7 +26,7 @@ def post_create(workspace: Workspace, user_id: int | None, content: dict[str, An
     """A new post (no deliveries yet: scheduling creates them, and validates against each platform)."""
     with transaction.atomic():
         post = Post.objects.create(workspace=workspace, created_by_id=user_id, **content)
-        _write_variants(post, variants)
+        post_set_variants(post, _replacing(variants))
     return post
 
 
@@ -35,16 +34,13 @@ def post_update(post: Post, content: dict[str, Any], variants: Iterable[dict[str
     """Change content and, when `variants` is given, replace the post's variants with exactly those."""
     with transaction.atomic():
         if variants is not None:
-            Variant.objects.filter(post=post).delete()
-            _write_variants(post, variants)
+            post_set_variants(post, _replacing(variants))
         return post_update_content(post, **content)
 
 
-def _write_variants(post: Post, variants: Iterable[dict[str, Any]]) -> None:
-    Variant.objects.bulk_create(
-        Variant(post=post, channel=item["channel"], **{name: item.get(name) for name in VARIANT_FIELDS})
-        for item in variants
-    )
+def _replacing(variants: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """API variants replace whole: a field the client left out inherits the post's value again."""
+    return [{"channel": item["channel"], **{name: item.get(name) for name in VARIANT_FIELDS}} for item in variants]
 
 
 def post_delete(post: Post) -> None:

@@ -293,15 +293,10 @@ def composer_save_draft(workspace: Workspace, user: Any, data: ComposeInput) -> 
 
 
 def _save_variants(post: Post, data: ComposeInput, channels: list[Channel]) -> None:
-    keep = []
-    for channel in channels:
-        v = data.variants.get(channel.pk) or VariantInput()
-        if v.empty:
-            continue
-        Variant.objects.update_or_create(post=post, channel=channel,
-                                         defaults={"text": v.text, "link": v.link, "media": v.media})
-        keep.append(channel.pk)
-    Variant.objects.filter(post=post).exclude(channel_id__in=keep).delete()
+    """Only text, link and media are edited here: a variant's thread or first comment is kept."""
+    overrides = [(channel, data.variants.get(channel.pk) or VariantInput()) for channel in channels]
+    services.post_set_variants(post, [{"channel": channel, "text": v.text, "link": v.link, "media": v.media}
+                                      for channel, v in overrides if not v.empty])
 
 
 def _save_draft_deliveries(post: Post, channels: list[Channel], at: datetime | None) -> None:

@@ -20,7 +20,7 @@ from platforms.models import Channel
 from platforms.preflight import check_media
 from platforms.registry import get_adapter
 from scheduler.engine.common import platform_name, sentence
-from scheduler.models import Delivery, DeliveryState, Post
+from scheduler.models import Delivery, DeliveryState, Post, Variant
 from scheduler.rendering import render_for, render_request
 from scheduler.timezones import local_to_utc
 
@@ -32,6 +32,7 @@ __all__ = [
     "local_to_utc",
     "post_retry_failed",
     "post_schedule",
+    "post_set_variants",
     "post_update_content",
     "render_request",
 ]
@@ -43,6 +44,7 @@ RETRYABLE_STATES = (DeliveryState.FAILED, DeliveryState.NEEDS_CHECK)
 CANCELLABLE_STATES = (DeliveryState.DRAFT, DeliveryState.SCHEDULED, DeliveryState.QUEUED, DeliveryState.RETRY_WAIT)
 EDITABLE_FIELDS = ("text", "link", "media", "thread", "campaign", "first_comment", "quote_of", "poll_options",
                    "poll_minutes")
+VARIANT_FIELDS = ("text", "link", "media", "thread", "first_comment")
 
 
 class DeliveryBusy(ValidationError):
@@ -198,3 +200,18 @@ def delivery_mark_published(delivery: Delivery, *, permalink: str = "") -> Deliv
         raise ValidationError("Only a post that needs checking can be marked as published.", code="not_needs_check")
     delivery.refresh_from_db()
     return delivery
+
+
+def post_set_variants(post: Post, variants: Iterable[dict]) -> None:
+    """The post's per-channel overrides become exactly those in `variants`.
+
+    Each item names its `channel` and the VARIANT_FIELDS it sets (None = inherit the post's value);
+    a field an item leaves out keeps what is stored, and a channel not listed loses its variant.
+    """
+    keep: list[int] = []
+    with transaction.atomic():
+        for item in variants:
+            fields = {name: item[name] for name in VARIANT_FIELDS if name in item}
+            Variant.objects.update_or_create(post=post, channel=item["channel"], defaults=fields)
+            keep.append(item["channel"].pk)
+        Variant.objects.filter(post=post).exclude(channel_id__in=keep).delete()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from platforms.models import Health
 from scheduler.engine import delivery_publish
-from scheduler.models import Delivery, DeliveryState
+from scheduler.models import Delivery, DeliveryState, Variant
 from scheduler.selectors import post_delivery_summary
 from scheduler.services import (
     DeliveryBusy,
@@ -19,6 +19,7 @@ from scheduler.services import (
     delivery_mark_published,
     post_retry_failed,
     post_schedule,
+    post_set_variants,
     post_update_content,
     render_request,
 )
@@ -221,3 +222,16 @@ def test_mark_published_after_a_manual_check(fake):
     assert (delivery.state, delivery.permalink) == (DeliveryState.PUBLISHED, "https://x.com/a/status/1")
     with pytest.raises(ValidationError):
         delivery_mark_published(DeliveryFactory(state=DeliveryState.FAILED))
+
+
+def test_set_variants_updates_named_fields_keeps_others_and_drops_unlisted_channels(fake):
+    post = PostFactory(text="base")
+    kept_channel, dropped_channel = ChannelFactory(workspace=post.workspace), ChannelFactory(workspace=post.workspace)
+    post_set_variants(post, [{"channel": kept_channel, "text": "old", "first_comment": "First!"},
+                             {"channel": dropped_channel, "text": "gone"}])
+
+    post_set_variants(post, [{"channel": kept_channel, "text": "new", "link": "https://example.com"}])
+
+    [variant] = Variant.objects.filter(post=post)
+    assert (variant.channel_id, variant.text, variant.link, variant.first_comment) == (
+        kept_channel.pk, "new", "https://example.com", "First!")
