@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "inbox",
     "media",
     "api",
+    "approvals",
+    "imports",
 ]
 
 MIDDLEWARE = [
