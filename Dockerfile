@@ -20,7 +20,7 @@ COPY . .
 RUN python scripts/vendor.py \
  && rm -rf node_modules \
  && DEBUG=false SECRET_KEY=build-only FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1rZXktbm90LWZvci1ydW50aW1lISE= \
-    python manage.py collectstatic --noinput -v0 \
+    sh -c 'python manage.py collectstatic --noinput -v0 && python manage.py compile_translations -v0' \
  && useradd --create-home --uid 10001 smo \
  && mkdir -p /app/var && chown -R smo /app/var
 

@@ -1,5 +1,5 @@
 # SMO: the two commands are `make run` and `make test`; everything else is for developers.
-.PHONY: run test setup setup-dev bench lint clean
+.PHONY: run test setup setup-dev bench bench-web lint clean
 
 PYTEST_ARGS ?=
 export PYTEST_ARGS
@@ -18,6 +18,9 @@ setup-dev:
 
 bench: setup-dev
 	.venv/bin/python bench/publish_burst.py
+
+bench-web: setup-dev
+	.venv/bin/python bench/web.py
 
 lint: setup-dev
 	.venv/bin/ruff check .

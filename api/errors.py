@@ -56,7 +56,7 @@ def _first_message(data: Any, path: str = "") -> str:
     """The first error in a nested DRF error structure, prefixed with where it is ("variants.0.channel")."""
     if isinstance(data, dict):
         for key, value in data.items():
-            field = key if key != "non_field_errors" else ""
+            field = str(key) if key != "non_field_errors" else ""
             return _first_message(value, f"{path}.{field}" if path and field else path or field)
     if isinstance(data, list):
         for index, value in enumerate(data):

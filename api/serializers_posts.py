@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers import DeliverySerializer, object_id
+from api.serializers_media import ASSET_HELP, resolve_assets
 from platforms.models import Channel
+from scheduler.campaigns import check_post_audience
 from scheduler.models import Campaign, Post, Variant
 
-MEDIA_KEYS = ("url", "path", "mime_type", "alt_text", "size_bytes", "width", "height", "duration_s")
+MEDIA_KEYS = ("url", "asset", "path", "mime_type", "alt_text", "size_bytes", "width", "height", "duration_s")
 
 
 def http_url(**kwargs: Any) -> serializers.URLField:
@@ -26,7 +29,10 @@ def check_http(value: str | None) -> str | None:
 
 
 class MediaItemSerializer(serializers.Serializer):
-    url = http_url(help_text="A public http(s) URL the platforms can fetch.")
+    """A file: either a public link (`url`) or an upload of ours (`asset`, the media library id)."""
+
+    url = http_url(required=False, help_text="A public http(s) URL the platforms can fetch.")
+    asset = object_id(required=False, help_text=ASSET_HELP)
     mime_type = serializers.CharField(max_length=100, required=False, allow_blank=True)
     alt_text = serializers.CharField(max_length=1500, required=False, allow_blank=True)
     size_bytes = serializers.IntegerField(min_value=0, max_value=2**50, required=False)
@@ -36,6 +42,20 @@ class MediaItemSerializer(serializers.Serializer):
 
     def validate_url(self, value: str) -> str:
         return check_http(value) or ""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "url" in attrs and "asset" in attrs:
+            raise serializers.ValidationError({"asset": ["Give either url or asset, not both."]})
+        if "url" not in attrs and "asset" not in attrs:  # also on PATCH, where DRF skips required fields
+            raise serializers.ValidationError({"url": ["This field is required. Give a public link, or give asset "
+                                                       "(the id of an uploaded file) instead."]})
+        return attrs
+
+
+class MediaItemOutSerializer(MediaItemSerializer):
+    """Media as answered (documentation only): uploaded files also carry where they are stored."""
+
+    path = serializers.CharField(required=False, help_text="Where an uploaded file is stored.")
 
 
 def media_list(**kwargs: Any) -> serializers.ListField:
@@ -73,6 +93,8 @@ class PostInSerializer(serializers.Serializer):
     poll_options = serializers.ListField(child=serializers.CharField(max_length=100), max_length=10, required=False)
     poll_minutes = serializers.IntegerField(min_value=0, max_value=43_200, required=False)
     variants = serializers.ListField(child=VariantInSerializer(), max_length=100, required=False)
+    audience = serializers.CharField(max_length=50, required=False, allow_blank=True, help_text=(
+        "The key of one of the campaign's audiences this post is tailored for; empty for everybody."))
 
     def validate_link(self, value: str) -> str:
         return check_http(value) or ""
@@ -84,6 +106,15 @@ class PostInSerializer(serializers.Serializer):
         if campaign is None:
             raise serializers.ValidationError(f"No campaign with id {value} in this workspace.")
         return campaign
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # A PATCH sending only one of the two is checked against the stored other one by post_update_content.
+        if not self.partial or ("campaign" in attrs and "audience" in attrs):
+            try:
+                check_post_audience(attrs.get("campaign"), attrs.get("audience", ""))
+            except DjangoValidationError as error:
+                raise serializers.ValidationError({"audience": error.messages}) from None
+        return resolve_assets(self.context["workspace"], attrs)
 
     def validate_variants(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ids = [item["channel"] for item in items]
@@ -140,11 +171,11 @@ class PostSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Post
-        fields = ("id", "campaign", "text", "link", "media", "thread", "first_comment", "quote_of", "poll_options",
-                  "poll_minutes", "variants", "deliveries", "created_at", "updated_at")
+        fields = ("id", "campaign", "audience", "tailored_from", "text", "link", "media", "thread", "first_comment",
+                  "quote_of", "poll_options", "poll_minutes", "variants", "deliveries", "created_at", "updated_at")
         read_only_fields = fields
 
-    @extend_schema_field(MediaItemSerializer(many=True))
+    @extend_schema_field(MediaItemOutSerializer(many=True))
     def get_media(self, post: Post) -> list[dict[str, Any]]:
         return media_out(post.media)
 

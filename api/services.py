@@ -15,6 +15,7 @@ from django.db import transaction
 
 from scheduler.models import Delivery, DeliveryState, Post
 from scheduler.services import VARIANT_FIELDS, DeliveryBusy, post_set_variants, post_update_content
+from workspaces.audit import audit_record
 from workspaces.models import Workspace
 
 # Deleting the post would hide something that is (or may be) on the platform already.
@@ -22,20 +23,22 @@ SENT_STATES = (DeliveryState.SENDING, DeliveryState.PUBLISHED, DeliveryState.UNK
 
 
 def post_create(workspace: Workspace, user_id: int | None, content: dict[str, Any],
-                variants: Iterable[dict[str, Any]] = ()) -> Post:
+                variants: Iterable[dict[str, Any]] = (), *, actor: Any = None) -> Post:
     """A new post (no deliveries yet: scheduling creates them, and validates against each platform)."""
     with transaction.atomic():
         post = Post.objects.create(workspace=workspace, created_by_id=user_id, **content)
         post_set_variants(post, _replacing(variants))
+    audit_record(workspace=workspace, actor=actor, action="post.created", target=post, details={"via": "api"})
     return post
 
 
-def post_update(post: Post, content: dict[str, Any], variants: Iterable[dict[str, Any]] | None = None) -> Post:
+def post_update(post: Post, content: dict[str, Any], variants: Iterable[dict[str, Any]] | None = None, *,
+                actor: Any = None) -> Post:
     """Change content and, when `variants` is given, replace the post's variants with exactly those."""
     with transaction.atomic():
         if variants is not None:
             post_set_variants(post, _replacing(variants))
-        return post_update_content(post, **content)
+        return post_update_content(post, actor=actor, **content)
 
 
 def _replacing(variants: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -43,7 +46,7 @@ def _replacing(variants: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"channel": item["channel"], **{name: item.get(name) for name in VARIANT_FIELDS}} for item in variants]
 
 
-def post_delete(post: Post) -> None:
+def post_delete(post: Post, *, actor: Any = None) -> None:
     """Delete a post none of whose deliveries has been sent (or may have been). Queued sends become no-ops:
     the publisher's compare-and-set finds no row."""
     with transaction.atomic():
@@ -54,4 +57,6 @@ def post_delete(post: Post) -> None:
             names = ", ".join(sorted({d.channel.display_name for d in sent}))
             raise DeliveryBusy(f"This post was sent (or is being sent) to {names}; it cannot be deleted. "
                                "Cancel the deliveries that have not gone out instead.", code="post_sent")
+        audit_record(workspace=post.workspace_id, actor=actor, action="post.deleted", target=post,
+                     details={"via": "api"})
         post.delete()

@@ -10,12 +10,15 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from api.models import ApiToken
+from workspaces.audit import audit_record
 from workspaces.models import Member, Role, Workspace
 
 PREFIX = "smo_"
@@ -40,19 +43,23 @@ def token_create(member: Member, name: str, *, read_only: bool = False) -> tuple
     """A new token for the member's workspace; returns (token, secret). The secret is never stored."""
     name = (name or "").strip()
     if not name:
-        raise ValidationError("Give the token a name, e.g. the script or tool that will use it.", code="name")
+        raise ValidationError(_("Give the token a name, e.g. the script or tool that will use it."), code="name")
     secret = PREFIX + secrets.token_urlsafe(32)
     role = Role.VIEWER if read_only else member.role
     token = ApiToken.objects.create(user_id=member.user_id, workspace_id=member.workspace_id, name=name[:100],
                                     role=role, prefix=secret[:12], key_hash=hash_key(secret))
+    # Only the public prefix is logged, never the secret.
+    audit_record(workspace=member.workspace_id, actor=member.user, action="api_token.created", target=token,
+                 details={"role": role, "read_only": read_only})
     return token, secret
 
 
-def token_revoke(token: ApiToken) -> ApiToken:
-    """Revoke at once; revoking twice keeps the first time."""
+def token_revoke(token: ApiToken, *, actor: Any = None) -> ApiToken:
+    """Revoke at once; revoking twice keeps the first time (and is recorded once)."""
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
-        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=token.revoked_at)
+        if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=token.revoked_at):
+            audit_record(workspace=token.workspace_id, actor=actor, action="api_token.revoked", target=token)
     return token
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from api import views, views_deliveries, views_pages, views_posts
+from api import views, views_approvals, views_deliveries, views_media, views_pages, views_posts, views_queue
 from api.schema import SchemaView
 
 app_name = "api"
@@ -20,7 +20,12 @@ urlpatterns = [
     path("posts/<int:pk>/schedule/", views_posts.PostSchedule.as_view(), name="post_schedule"),
     path("posts/<int:pk>/publish-now/", views_posts.PostPublishNow.as_view(), name="post_publish_now"),
     path("posts/<int:pk>/retry-failed/", views_posts.PostRetryFailed.as_view(), name="post_retry_failed"),
+    path("posts/<int:pk>/queue/", views_queue.PostQueue.as_view(), name="post_queue"),
+    path("posts/<int:pk>/approval/", views_approvals.PostApproval.as_view(), name="post_approval"),
+    path("posts/<int:pk>/approval/decide/", views_approvals.PostApprovalDecide.as_view(), name="post_approval_decide"),
     path("deliveries/", views_deliveries.DeliveryList.as_view(), name="deliveries"),
     path("deliveries/<int:pk>/", views_deliveries.DeliveryDetail.as_view(), name="delivery"),
     path("deliveries/<int:pk>/cancel/", views_deliveries.DeliveryCancel.as_view(), name="delivery_cancel"),
+    path("media/", views_media.MediaList.as_view(), name="media"),
+    path("media/<int:pk>/", views_media.MediaDetail.as_view(), name="media_asset"),
 ]

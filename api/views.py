@@ -25,7 +25,7 @@ from api.selectors import campaigns_for_workspace
 from api.serializers import MAX_ID, CampaignSerializer, ChannelSerializer
 from api.throttling import TokenRateThrottle
 from platforms.selectors import channels_for_workspace
-from scheduler.campaigns import campaign_create, campaign_delete, campaign_update
+from scheduler.campaigns import campaign_archive, campaign_create, campaign_delete, campaign_update
 from scheduler.views_pages import workspace_zone
 from workspaces.models import Workspace
 
@@ -119,7 +119,11 @@ class CampaignList(CampaignBase):
     def post(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        campaign = campaign_create(self.workspace, **serializer.validated_data)
+        fields = dict(serializer.validated_data)
+        archived = fields.pop("archived", False)
+        campaign = campaign_create(self.workspace, actor=request.user, **fields)
+        if archived:
+            campaign_archive(campaign, request.user)
         return Response(self.get_serializer(campaign).data, status=status.HTTP_201_CREATED)
 
 
@@ -131,11 +135,15 @@ class CampaignDetail(CampaignBase):
         campaign = self.get_object()
         serializer = self.get_serializer(campaign, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        campaign = campaign_update(campaign, **serializer.validated_data)
+        fields = dict(serializer.validated_data)
+        archived = fields.pop("archived", None)
+        campaign = campaign_update(campaign, actor=request.user, **fields) if fields else campaign
+        if archived is not None:
+            campaign_archive(campaign, request.user, archived=archived)
         return Response(self.get_serializer(campaign).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        """Delete the campaign; its posts stay, without a campaign."""
-        campaign_delete(self.get_object())
+        """Delete the campaign; its posts stay, without a campaign (and without an audience of it)."""
+        campaign_delete(self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -46,5 +46,5 @@ class DeliveryCancel(DeliveryDetail):
     @extend_schema(request=None, responses={200: DeliveryDetailSerializer})
     def post(self, request: Request, pk: int) -> Response:
         """Cancel this delivery; 409 once its send has started or finished."""
-        delivery: Delivery = delivery_cancel(self.get_object())
+        delivery: Delivery = delivery_cancel(self.get_object(), actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=delivery.pk)).data)

@@ -80,7 +80,7 @@ def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     token = tokens_of_user(request.user.pk).filter(pk=token_id).first() if token_id < 2**63 else None
     if token is None:
         raise Http404("No such token.")
-    token_revoke(token)
+    token_revoke(token, actor=request.user)
     messages.success(request, _("Token “%(name)s” revoked; it stops working at once.") % {"name": token.name})
     return redirect("api:tokens")
 

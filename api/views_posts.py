@@ -77,7 +77,7 @@ class PostList(PostBase):
     def post(self, request: Request) -> Response:
         """Create a post (a draft until it is scheduled). Variants override the content per channel."""
         content, variants = self.content(partial=False)
-        post = post_create(self.workspace, request.user.pk, content, variants or ())
+        post = post_create(self.workspace, request.user.pk, content, variants or (), actor=request.user)
         return self.detail(post, status.HTTP_201_CREATED)
 
 
@@ -92,12 +92,12 @@ class PostDetail(PostBase):
         after it was published; 400 when the new content breaks a platform's rule."""
         post = self.get_object()
         content, variants = self.content(partial=True)
-        return self.detail(post_update(post, content, variants))
+        return self.detail(post_update(post, content, variants, actor=request.user))
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         """Delete a post that has not been sent anywhere (409 otherwise)."""
-        post_delete(self.get_object())
+        post_delete(self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -109,7 +109,7 @@ class PostSchedule(PostBase):
         serializer = ScheduleSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         due_at = parse_at(serializer.validated_data["at"], self.workspace.time_zone)
-        post_schedule(post, serializer.validated_data["channels"], due_at)
+        post_schedule(post, serializer.validated_data["channels"], due_at, actor=request.user)
         return self.detail(post)
 
 
@@ -120,7 +120,8 @@ class PostPublishNow(PostBase):
         post = self.get_object()
         serializer = ChannelListSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        post_schedule(post, serializer.validated_data["channels"], timezone.now(), publish_now=True)
+        post_schedule(post, serializer.validated_data["channels"], timezone.now(), publish_now=True,
+                      actor=request.user)
         return self.detail(post)
 
 
@@ -130,4 +131,4 @@ class PostRetryFailed(PostBase):
     @extend_schema(request=None, responses={200: RetriedSerializer})
     def post(self, request: Request, pk: int) -> Response:
         """Send again only the deliveries that failed or need a check; published ones are left alone."""
-        return Response({"retried": post_retry_failed(self.get_object())})
+        return Response({"retried": post_retry_failed(self.get_object(), actor=request.user)})

@@ -1,6 +1,10 @@
-"""Outside reviewers' pages (no login; the signed link is the key), at /review/."""
+"""Outside reviewers' pages (no login; the link's token is the key), at /review/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from approvals import views_public
 
 app_name = "review"
-urlpatterns: list = []
+urlpatterns = [
+    path("<str:token>/", views_public.review, name="page"),
+]

@@ -1,9 +1,10 @@
-"""Shared pieces of the publish benchmark: the throwaway database, the sandbox, statistics, RSS."""
+"""Shared pieces of the benchmarks: the throwaway database, the sandbox, statistics, RSS, a free port."""
 
 from __future__ import annotations
 
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import threading
@@ -79,6 +80,12 @@ def bench_faults() -> dict[str, object]:
         "x_duplicate_check": False,
         "x_rate_limits": NO_QUOTAS,
     }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def percentile(values: Sequence[float], q: float) -> float:

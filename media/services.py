@@ -24,6 +24,7 @@ from media.models import ALT_TEXT_MAX, MediaAsset
 from media.selectors import asset_blockers
 from platforms.media_probe import VIDEO_FIRST_BOXES, ProbeError, probe
 from platforms.media_urls import media_file
+from workspaces.audit import audit_record
 from workspaces.models import Workspace
 
 DEFAULT_MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -100,7 +101,10 @@ def asset_upload(workspace: Workspace, upload: UploadedFile, uploaded_by: Any = 
     else:
         _check_size(name, size, max_image_bytes(), _("image"))
         fields = _store_image(workspace, upload, name)
-    return MediaAsset.objects.create(workspace=workspace, original_name=name, uploaded_by=uploaded_by, **fields)
+    asset = MediaAsset.objects.create(workspace=workspace, original_name=name, uploaded_by=uploaded_by, **fields)
+    audit_record(workspace=workspace, actor=uploaded_by, action="media.uploaded", target=asset,
+                 details={"type": asset.mime_type, "bytes": asset.size_bytes})
+    return asset
 
 
 def _display_name(raw: str) -> str:
@@ -215,16 +219,19 @@ def _make_thumbnail(workspace: Workspace, image: Image.Image) -> str:
     return relative
 
 
-def asset_set_alt_text(asset: MediaAsset, alt_text: str) -> MediaAsset:
+def asset_set_alt_text(asset: MediaAsset, alt_text: str, *, actor: Any = None) -> MediaAsset:
     text = (alt_text or "").strip()
     if len(text) > ALT_TEXT_MAX:
         raise UploadRejected(_("Alt text may be at most %(limit)d characters.") % {"limit": ALT_TEXT_MAX})
-    asset.alt_text = text
-    asset.save(update_fields=["alt_text"])
+    if text != asset.alt_text:
+        asset.alt_text = text
+        asset.save(update_fields=["alt_text"])
+        audit_record(workspace=asset.workspace_id, actor=actor, action="media.alt_text_changed", target=asset,
+                     details={"alt_text": text})
     return asset
 
 
-def asset_delete(asset: MediaAsset) -> None:
+def asset_delete(asset: MediaAsset, *, actor: Any = None) -> None:
     """Delete the asset and its files; refused (AssetInUse) while a post that may still be sent uses it."""
     blockers = asset_blockers(asset)
     if blockers:
@@ -233,7 +240,10 @@ def asset_delete(asset: MediaAsset) -> None:
             % {"name": asset.original_name, "count": len(blockers)}
         )
     paths = [p for p in (asset.path, asset.thumbnail) if p]
-    asset.delete()
+    with transaction.atomic():  # recorded first, while the asset still has its id; both commit or neither
+        audit_record(workspace=asset.workspace_id, actor=actor, action="media.deleted", target=asset,
+                     details={"type": asset.mime_type})
+        asset.delete()
     transaction.on_commit(lambda: _unlink(paths))
 
 

@@ -82,7 +82,7 @@ def alt_text(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = _asset_or_404(request, asset_id)
     error = ""
     try:
-        services.asset_set_alt_text(asset, request.POST.get("alt_text", ""))
+        services.asset_set_alt_text(asset, request.POST.get("alt_text", ""), actor=request.user)
     except services.UploadRejected as exc:
         error = exc.message
     if request.htmx:
@@ -100,7 +100,7 @@ def alt_text(request: HttpRequest, asset_id: int) -> HttpResponse:
 def delete(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = _asset_or_404(request, asset_id)
     try:
-        services.asset_delete(asset)
+        services.asset_delete(asset, actor=request.user)
     except services.AssetInUse as exc:
         messages.error(request, exc.message)
         return _back(request)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from platforms.media_urls import MediaPathError, media_file
@@ -32,6 +33,11 @@ class ProbeError(ValueError):
         self.message = message
 
 
+def _named(message: str, name: str) -> ProbeError:
+    """The error with the file's name (quoted) filled into the translated `message`."""
+    return ProbeError(message % {"name": repr(name)})
+
+
 @dataclass(frozen=True)
 class MediaInfo:
     mime_type: str
@@ -48,7 +54,7 @@ def probe(relative_path: str) -> MediaInfo:
     except MediaPathError as exc:
         raise ProbeError(str(exc)) from None
     if not path.is_file():
-        raise ProbeError(f"The media file {relative_path!r} does not exist.")
+        raise _named(_("The media file %(name)s does not exist."), relative_path)
     with path.open("rb") as fh:
         head = fh.read(12)
     if len(head) >= 8 and head[4:8] in VIDEO_FIRST_BOXES:
@@ -70,13 +76,13 @@ def _probe_image(path: Path, name: str) -> MediaInfo:
             width, height = image.size
             image.load()  # decodes the (first) frame: the only way to notice a truncated file
     except Image.DecompressionBombError:
-        raise ProbeError(f"The image {name!r} has too many pixels to be processed safely.") from None
+        raise _named(_("The image %(name)s has too many pixels to be processed safely."), name) from None
     except UnidentifiedImageError:
-        raise ProbeError(f"The file {name!r} is not an image or video SMO can read.") from None
+        raise _named(_("The file %(name)s is not an image or video SMO can read."), name) from None
     except (OSError, SyntaxError, ValueError, struct.error):
-        raise ProbeError(f"The image {name!r} is damaged or truncated; export it again.") from None
+        raise _named(_("The image %(name)s is damaged or truncated; export it again."), name) from None
     if not mime.startswith("image/"):
-        raise ProbeError(f"The file {name!r} is not an image or video SMO can read.")
+        raise _named(_("The file %(name)s is not an image or video SMO can read."), name)
     return MediaInfo(mime_type=mime, size_bytes=path.stat().st_size, width=width, height=height)
 
 
@@ -86,13 +92,13 @@ def _probe_video(path: Path, name: str) -> MediaInfo:
         with path.open("rb") as fh:
             brand, moov = _top_level(fh, size)
     except (struct.error, _Truncated):
-        raise ProbeError(f"The video {name!r} is damaged or truncated; export it again.") from None
+        raise _named(_("The video %(name)s is damaged or truncated; export it again."), name) from None
     if moov is None:
-        raise ProbeError(f"The video {name!r} has no 'moov' box (the file is incomplete or not a MP4/MOV).")
+        raise _named(_("The video %(name)s has no 'moov' box (the file is incomplete or not a MP4/MOV)."), name)
     try:
         duration, width, height = _read_moov(moov)
     except (struct.error, _Truncated):
-        raise ProbeError(f"The video {name!r} has a damaged 'moov' box; export it again.") from None
+        raise _named(_("The video %(name)s has a damaged 'moov' box; export it again."), name) from None
     mime = "video/quicktime" if brand in QUICKTIME_BRANDS or brand is None else "video/mp4"
     return MediaInfo(mime_type=mime, size_bytes=size, width=width, height=height, duration_s=duration)
 

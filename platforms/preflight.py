@@ -13,6 +13,10 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from urllib.parse import urlsplit
 
+from django.utils.formats import get_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
 from platforms.types import MEDIA_KINDS, MediaItem
 
 MB = 1_000_000  # platforms state limits in decimal megabytes
@@ -23,7 +27,10 @@ FORMAT_NAMES = {
     "image/tiff": "TIFF", "video/mp4": "MP4", "video/quicktime": "MOV", "video/x-m4v": "M4V",
     "video/x-msvideo": "AVI", "video/x-matroska": "MKV", "video/mpeg": "MPEG", "video/3gpp": "3GP",
 }
-NOUNS = {"image": ("photo", "photos"), "gif": ("GIF", "GIFs"), "video": ("video", "videos")}
+# The kind as a plural noun inside a sentence ("X accepts photos only as …"), and one item of it ("photo 2").
+PLURALS = {"image": gettext_lazy("photos"), "gif": gettext_lazy("GIFs"), "video": gettext_lazy("videos")}
+LABELS = {"image": gettext_lazy("photo %(number)d"), "gif": gettext_lazy("GIF %(number)d"),
+          "video": gettext_lazy("video %(number)d")}
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,7 @@ class _Item:
 
     @property
     def label(self) -> str:
-        return f"{NOUNS[self.kind][0]} {self.number}"
+        return str(LABELS[self.kind]) % {"number": self.number}
 
 
 def check_media(platform_key: str, platform_name: str, media: tuple[MediaItem, ...]) -> list[str]:
@@ -136,15 +143,18 @@ def _post_problems(rules: MediaRules, name: str, items: list[_Item]) -> list[str
     # Kinds the platform refuses outright get their own sentence per item; mixing them is beside the point.
     kinds = {item.kind for item in items if rules.kinds.get(item.kind, KindRule()).mime_types}
     if rules.combinable and not any(kinds <= group for group in rules.combinable):
-        listed = " and ".join(NOUNS[kind][1] for kind in _ordered(kinds))
-        return [f"{name} cannot combine {listed} in one post; use up to {_combinations(rules)}."]
+        return [_("%(platform)s cannot combine %(kinds)s in one post; use up to %(options)s.") % {
+            "platform": name, "kinds": _and([str(PLURALS[kind]) for kind in _ordered(kinds)]),
+            "options": _combinations(rules)}]
     problems = []
     for kind in _ordered(kinds):
         rule, count = rules.kinds[kind], sum(1 for item in items if item.kind == kind)
         if rule.max_count and count > rule.max_count:
-            problems.append(f"{name} allows at most {_count(rule.max_count, kind)} per post; this post has {count}.")
+            problems.append(_("%(platform)s allows at most %(limit)s per post; this post has %(count)d.") % {
+                "platform": name, "limit": _count(rule.max_count, kind), "count": count})
     if rules.max_items and len(items) > rules.max_items and not problems:
-        problems.append(f"{name} allows at most {rules.max_items} media items per post; this post has {len(items)}.")
+        problems.append(_("%(platform)s allows at most %(limit)d media items per post; this post has %(count)d.")
+                        % {"platform": name, "limit": rules.max_items, "count": len(items)})
     return problems
 
 
@@ -155,8 +165,8 @@ def _combinations(rules: MediaRules) -> str:
         if len(accepted) == 1:
             options.append(_count(rules.kinds[accepted[0]].max_count, accepted[0]))
         elif accepted:
-            options.append(f"{rules.max_items} " + " and ".join(NOUNS[kind][1] for kind in accepted))
-    return _join(options)
+            options.append(f"{rules.max_items} " + _and([str(PLURALS[kind]) for kind in accepted]))
+    return _or(options)
 
 
 def _ordered(kinds: set[str] | frozenset[str]) -> list[str]:
@@ -164,41 +174,52 @@ def _ordered(kinds: set[str] | frozenset[str]) -> list[str]:
 
 
 def _count(number: int, kind: str) -> str:
-    singular, plural = NOUNS[kind]
+    """"4 photos", "1 video"; the plural noun alone when there is no limit."""
     if not number:
-        return plural
-    return f"{number} {singular if number == 1 else plural}"
+        return str(PLURALS[kind])
+    if kind == "image":
+        return ngettext("%(count)d photo", "%(count)d photos", number) % {"count": number}
+    if kind == "gif":
+        return ngettext("%(count)d GIF", "%(count)d GIFs", number) % {"count": number}
+    return ngettext("%(count)d video", "%(count)d videos", number) % {"count": number}
 
 
 def _item_problems(rule: KindRule, name: str, item: _Item) -> list[str]:
+    plural = str(PLURALS[item.kind])
     if not rule.mime_types:
-        return [f"{name} does not accept {NOUNS[item.kind][1]}; remove {item.label}."]
-    media, plural = item.media, NOUNS[item.kind][1]
+        return [_("%(platform)s does not accept %(kinds)s; remove %(item)s.") % {
+            "platform": name, "kinds": plural, "item": item.label}]
+    media = item.media
     problems = []
     if media.mime_type and media.mime_type not in rule.mime_types:
-        formats = _join([FORMAT_NAMES.get(t, t) for t in rule.mime_types])
-        found = FORMAT_NAMES.get(media.mime_type, media.mime_type)
-        problems.append(f"{name} accepts {plural} only as {formats}; {item.label} is {found}.")
+        problems.append(_("%(platform)s accepts %(kinds)s only as %(formats)s; %(item)s is %(found)s.") % {
+            "platform": name, "kinds": plural, "formats": _or([FORMAT_NAMES.get(t, t) for t in rule.mime_types]),
+            "item": item.label, "found": FORMAT_NAMES.get(media.mime_type, media.mime_type)})
     if rule.max_bytes and media.size_bytes > rule.max_bytes:
-        problems.append(f"{name} accepts {plural} up to {_size(rule.max_bytes)}; {item.label} is "
-                        f"{_size(media.size_bytes, rule.max_bytes)}.")
+        problems.append(_("%(platform)s accepts %(kinds)s up to %(limit)s; %(item)s is %(size)s.") % {
+            "platform": name, "kinds": plural, "limit": _size(rule.max_bytes), "item": item.label,
+            "size": _size(media.size_bytes, rule.max_bytes)})
     problems.extend(_shape_problems(rule, name, item))
     problems.extend(_duration_problems(rule, name, item))
     return problems
 
 
 def _shape_problems(rule: KindRule, name: str, item: _Item) -> list[str]:
-    media, plural, problems = item.media, NOUNS[item.kind][1], []
+    media, plural, problems = item.media, str(PLURALS[item.kind]), []
     if media.width and media.height and all(rule.aspect):
         low, high = (_ratio(text) for text in rule.aspect)
         if not low <= Fraction(media.width, media.height) <= high:
-            problems.append(f"{name} accepts {plural} with an aspect ratio between {rule.aspect[0]} and "
-                            f"{rule.aspect[1]}; {item.label} is {_ratio_text(media.width, media.height)}.")
+            problems.append(_("%(platform)s accepts %(kinds)s with an aspect ratio between %(low)s and %(high)s; "
+                              "%(item)s is %(ratio)s.") % {
+                "platform": name, "kinds": plural, "low": rule.aspect[0], "high": rule.aspect[1],
+                "item": item.label, "ratio": _ratio_text(media.width, media.height)})
     too_narrow = media.width and media.width < rule.min_width
     too_low = media.height and media.height < rule.min_height
     if too_narrow or too_low:
-        problems.append(f"{name} accepts {plural} of at least {rule.min_width}x{rule.min_height} pixels; "
-                        f"{item.label} is {media.width or '?'}x{media.height or '?'}.")
+        problems.append(_("%(platform)s accepts %(kinds)s of at least %(width)dx%(height)d pixels; %(item)s is "
+                          "%(found)s.") % {
+            "platform": name, "kinds": plural, "width": rule.min_width, "height": rule.min_height,
+            "item": item.label, "found": f"{media.width or '?'}x{media.height or '?'}"})
     return problems
 
 
@@ -210,8 +231,9 @@ def _duration_problems(rule: KindRule, name: str, item: _Item) -> list[str]:
     too_long = rule.max_duration_s and seconds > rule.max_duration_s
     if not (too_short or too_long):
         return []
-    return [f"{name} accepts videos from {_duration(rule.min_duration_s)} to {_duration(rule.max_duration_s)} "
-            f"long; {item.label} is {_duration(seconds)}."]
+    return [_("%(platform)s accepts videos from %(low)s to %(high)s long; %(item)s is %(duration)s.") % {
+        "platform": name, "low": _duration(rule.min_duration_s), "high": _duration(rule.max_duration_s),
+        "item": item.label, "duration": _duration(seconds)}]
 
 
 def _ratio(text: str) -> Fraction:
@@ -227,11 +249,16 @@ def _ratio_text(width: int, height: int) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".") + ":1"
 
 
+def _decimal(text: str) -> str:
+    """A number formatted with "." as Python does, shown with the interface language's decimal separator."""
+    return text.replace(".", str(get_format("DECIMAL_SEPARATOR")))
+
+
 def _size(size: int, limit: int = 0) -> str:
     # More decimals only when needed, so "5.0004 MB" never reads as the same number as the 5 MB limit.
     unit, name = (GB, "GB") if max(size, limit) >= GB else (MB, "MB")
     for decimals in (1, 2, 3, 6):
-        text = f"{size / unit:.{decimals}f}".rstrip("0").rstrip(".") + f" {name}"
+        text = _decimal(f"{size / unit:.{decimals}f}".rstrip("0").rstrip(".")) + f" {name}"
         if not limit or text != _size(limit):
             break
     return text
@@ -240,12 +267,23 @@ def _size(size: int, limit: int = 0) -> str:
 def _duration(seconds: float) -> str:
     if seconds >= 60 and seconds % 60 == 0:
         minutes = int(seconds // 60)
-        return f"{minutes} minute" + ("" if minutes == 1 else "s")
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
     if seconds >= 120:
-        return f"{seconds / 60:.1f} minutes"
+        return _("%(count)s minutes") % {"count": _decimal(f"{seconds / 60:.1f}")}
     text = f"{seconds:.1f}".removesuffix(".0")
-    return f"{text} second" + ("" if text == "1" else "s")
+    return ngettext("%(count)s second", "%(count)s seconds", 1 if text == "1" else 2) % {"count": _decimal(text)}
 
 
-def _join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+def _and(words: list[str]) -> str:
+    """"photos and videos"; three words as "photos and GIFs and videos"."""
+    joined = words[0]
+    for word in words[1:]:
+        joined = _("%(first)s and %(second)s") % {"first": joined, "second": word}
+    return joined
+
+
+def _or(words: list[str]) -> str:
+    """"JPEG, PNG or WebP"."""
+    if len(words) == 1:
+        return words[0]
+    return _("%(items)s or %(last)s") % {"items": ", ".join(words[:-1]), "last": words[-1]}

@@ -21,6 +21,7 @@ from platforms.models import Channel, Health, WebhookEvent
 from platforms.registry import get_adapter
 from platforms.selectors import channel_ref, channels_needing_refresh
 from platforms.types import AccountInfo, AuthorizationStart, ChannelRef, Credentials, TokenGrant
+from workspaces.audit import audit_record
 from workspaces.models import Workspace
 
 __all__ = [
@@ -48,7 +49,7 @@ def channel_connect_start(workspace: Workspace, platform: str, redirect_uri: str
 
 
 def channel_connect_finish(workspace: Workspace, platform: str, code: str, redirect_uri: str,
-                           code_verifier: str) -> Channel:
+                           code_verifier: str, *, actor: Any = None) -> Channel:
     """Exchange the code, learn whose account it is, then create or update the channel."""
     adapter = get_adapter(platform)
     grant = adapter.exchange_code(code, redirect_uri, code_verifier)
@@ -57,7 +58,7 @@ def channel_connect_finish(workspace: Workspace, platform: str, code: str, redir
                                                token_secret=grant.token_secret, expires_at=grant.expires_at,
                                                extra=grant.extra))
     account = adapter.verify(probe)
-    channel = _upsert_channel(workspace, platform, account, grant)
+    channel = _upsert_channel(workspace, platform, account, grant, actor)
     logger.info("Connected %s channel %s in workspace %s", platform, channel.pk, workspace.pk)
     return channel
 
@@ -75,7 +76,8 @@ def channel_connect_pages_start(platform: str, code: str, redirect_uri: str,
 
 
 def channel_connect_pages(workspace: Workspace, platform: str, user_grant: TokenGrant,
-                          page_ids: list[str], instagram_page_ids: Iterable[str] = ()) -> list[Channel]:
+                          page_ids: list[str], instagram_page_ids: Iterable[str] = (), *,
+                          actor: Any = None) -> list[Channel]:
     """One channel per picked Page, holding that Page's own token, plus an `instagram` channel for
     each Page whose linked Instagram account was picked: Instagram with Facebook Login publishes
     with that same Page token. Pages are listed again with the user token so the Page tokens are
@@ -86,14 +88,15 @@ def channel_connect_pages(workspace: Workspace, platform: str, user_grant: Token
     for page in adapter.list_pages(user_grant.access_token):  # type: ignore[attr-defined]
         grant = TokenGrant(access_token=page.access_token, scopes=user_grant.scopes)  # Page tokens do not expire
         if page.account.external_id in wanted:
-            channels.append(_upsert_channel(workspace, platform, page.account, grant))
+            channels.append(_upsert_channel(workspace, platform, page.account, grant, actor))
         if page.account.external_id in wanted_ig and getattr(page, "instagram", None):
-            channels.append(_upsert_channel(workspace, "instagram", page.instagram, grant))
+            channels.append(_upsert_channel(workspace, "instagram", page.instagram, grant, actor))
     logger.info("Connected %s channels from %s Pages in workspace %s", len(channels), platform, workspace.pk)
     return channels
 
 
-def _upsert_channel(workspace: Workspace, platform: str, account: AccountInfo, grant: TokenGrant) -> Channel:
+def _upsert_channel(workspace: Workspace, platform: str, account: AccountInfo, grant: TokenGrant,
+                    actor: Any = None) -> Channel:
     with transaction.atomic():
         channel, created = Channel.objects.select_for_update().get_or_create(
             workspace=workspace, platform=platform, external_id=account.external_id,
@@ -106,6 +109,8 @@ def _upsert_channel(workspace: Workspace, platform: str, account: AccountInfo, g
         channel.save()
         if was_waiting:
             _resume_deliveries(channel)
+    audit_record(workspace=workspace, actor=actor, action="channel.connected" if created else "channel.reconnected",
+                 target=channel, details={"platform": platform, "handle": channel.handle})
     return channel
 
 
@@ -178,7 +183,7 @@ def _refresh_one(channel: Channel) -> str:
     return "refreshed"
 
 
-def channel_disconnect(channel: Channel) -> None:
+def channel_disconnect(channel: Channel, *, actor: Any = None) -> None:
     """Forget the tokens. The channel row stays, so its posts and their history are kept, and its
     scheduled deliveries wait (as for any channel needing reconnection) until it is connected again."""
     channel.credentials, channel.token_expires_at, channel.scopes = {}, None, []
@@ -186,6 +191,8 @@ def channel_disconnect(channel: Channel) -> None:
     channel.last_error_code = "disconnected"
     channel.save(update_fields=["credentials", "token_expires_at", "scopes", "health", "last_error",
                                 "last_error_code", "updated_at"])
+    audit_record(workspace=channel.workspace_id, actor=actor, action="channel.disconnected", target=channel,
+                 details={"platform": channel.platform, "handle": channel.handle})
     logger.info("Disconnected channel %s", channel.pk)
 
 

@@ -112,7 +112,7 @@ def channel_callback(request: HttpRequest, platform: str) -> HttpResponse:
         return _start_page_pick(request, platform, pending)
     try:
         channel = services.channel_connect_finish(
-            request.workspace, platform, code, pending["redirect_uri"], pending["verifier"]
+            request.workspace, platform, code, pending["redirect_uri"], pending["verifier"], actor=request.user
         )
     except PlatformError as exc:
         return _error_page(request, exc.message, status=502)
@@ -128,7 +128,7 @@ def channel_disconnect(request: HttpRequest, channel_id: int) -> HttpResponse:
     if channel is None:
         raise Http404("No such channel.")
     if request.method == "POST":
-        services.channel_disconnect(channel)
+        services.channel_disconnect(channel, actor=request.user)
         messages.success(request, _("Disconnected %(name)s. Its tokens were deleted.") % {"name": channel.display_name})
         return redirect("platforms:list", slug=request.workspace.slug)
     context = {"workspace": request.workspace, "channel": channel,
@@ -203,7 +203,8 @@ def channel_pick_pages(request: HttpRequest, pick_id: str) -> HttpResponse:
     stored = json.loads(crypto.decrypt(entry["grant"]))
     grant = TokenGrant(access_token=stored["access_token"], scopes=tuple(stored["scopes"]))
     try:
-        channels = services.channel_connect_pages(request.workspace, entry["platform"], grant, chosen, chosen_ig)
+        channels = services.channel_connect_pages(request.workspace, entry["platform"], grant, chosen, chosen_ig,
+                                                  actor=request.user)
     except PlatformError as exc:
         return _error_page(request, exc.message, status=502)
     pages = [channel for channel in channels if channel.platform == entry["platform"]]

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.db.models.functions import Substr
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from platforms.models import Channel
 from platforms.registry import UnknownPlatform, adapter_class
@@ -51,7 +52,8 @@ def parse_instant(value: str, tz_name: str, label: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.strip())
     except (AttributeError, ValueError):
-        raise ValidationError(f"The {label} time {value!r} is not an ISO 8601 date or time.", code="bad_time") from None
+        raise ValidationError(_("The %(parameter)s time %(value)s is not an ISO 8601 date or time.")
+                              % {"parameter": label, "value": repr(value)}, code="bad_time") from None
     if parsed.tzinfo is None:
         return local_to_utc(parsed, tz_name)
     return parsed.astimezone(ZoneInfo("UTC"))
@@ -61,21 +63,23 @@ def _ids(values: list[str], label: str) -> tuple[int, ...]:
     try:
         return tuple(sorted({int(v) for v in values if v != ""}))
     except ValueError:
-        raise ValidationError(f"The {label} filter takes numeric ids.", code="bad_filter") from None
+        raise ValidationError(_("The %(parameter)s filter takes numeric ids.") % {"parameter": label},
+                              code="bad_filter") from None
 
 
 def feed_query(params: Any, tz_name: str) -> FeedQuery:
     """Validate the feed's GET parameters (start, end, channel, campaign, state; the last three repeatable)."""
     if not params.get("start") or not params.get("end"):
-        raise ValidationError("The feed needs both start and end.", code="bad_range")
+        raise ValidationError(_("The feed needs both start and end."), code="bad_range")
     start = parse_instant(params["start"], tz_name, "start")
     end = parse_instant(params["end"], tz_name, "end")
     if end <= start or end - start > MAX_RANGE:
-        raise ValidationError("The range must end after it starts and span at most 62 days.", code="bad_range")
+        raise ValidationError(_("The range must end after it starts and span at most 62 days."), code="bad_range")
     states = tuple(sorted({s for s in params.getlist("state") if s}))
     unknown = [s for s in states if s not in DeliveryState.values]
     if unknown:
-        raise ValidationError(f"Unknown state filter: {', '.join(unknown)}.", code="bad_filter")
+        raise ValidationError(_("Unknown state filter: %(states)s.") % {"states": ", ".join(unknown)},
+                              code="bad_filter")
     return FeedQuery(start, end, _ids(params.getlist("channel"), "channel"),
                      _ids(params.getlist("campaign"), "campaign"), states)
 

@@ -20,20 +20,26 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
+from approvals.services import approval_request, post_content_changed
 from platforms.health import ChannelHealth, channel_health
 from platforms.media_probe import ProbeError
 from platforms.models import Channel
 from platforms.selectors import channels_for_workspace
 from platforms.types import PublishRequest
-from scheduler import counter, services
-from scheduler.models import Delivery, DeliveryState, Post, Variant
+from scheduler import counter, queues, services
+from scheduler.campaign_selectors import campaign_for_workspace
+from scheduler.campaigns import audience_keys, check_post_audience
+from scheduler.models import Campaign, Delivery, DeliveryState, Post, Variant
 from scheduler.rendering import render_with
 from scheduler.selectors import post_for_workspace
 from scheduler.timezones import is_nonexistent, local_to_utc
+from workspaces.audit import audit_record
 from workspaces.models import Workspace
 
-ACTIONS = ("schedule", "publish_now", "draft", "queue")
+ACTIONS = ("schedule", "publish_now", "draft", "queue", "request_approval")
 DRAFT_KEY_TTL = 24 * 3600
 MEDIA_PATH_PREFIX = "media:"  # a line naming a file of ours (Post.media {"path": …}) rather than a URL
 EDITABLE_STATES = (DeliveryState.DRAFT, DeliveryState.CANCELLED)
@@ -62,9 +68,12 @@ class ComposeInput:
     variants: dict[int, VariantInput] = field(default_factory=dict)
     at: datetime | None = None  # aware UTC
     post_id: int | None = None
+    campaign_id: int | None = None
+    audience: str = ""  # the key of one of the campaign's audiences; "" = everybody
     draft_key: str = ""
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # not errors: e.g. a wall time moved by a DST gap
+    queued: list[Any] = field(default_factory=list)  # queues.Placement per channel after "Add to queue"
 
     @property
     def blank(self) -> bool:
@@ -96,7 +105,8 @@ def parse_media(raw: str, label: str, errors: list[str]) -> list[dict[str, Any]]
         try:
             _url(where)
         except ValidationError:
-            errors.append(f"{label}: media line {number} is not a web address (http:// or https://).")
+            errors.append(_("%(where)s: media line %(number)d is not a web address (http:// or https://).")
+                          % {"where": label, "number": number})
             continue
         mime = mimetypes.guess_type(urlsplit(where).path)[0] or ""
         items.append({"url": where, "mime_type": mime if mime.startswith(("image/", "video/")) else "",
@@ -110,7 +120,7 @@ def _link(raw: str, label: str, errors: list[str]) -> str:
         try:
             _url(link)
         except ValidationError:
-            errors.append(f"{label}: the link is not a web address (http:// or https://).")
+            errors.append(_("%(where)s: the link is not a web address (http:// or https://).") % {"where": label})
     return link
 
 
@@ -121,14 +131,16 @@ def _time(raw: str, workspace: Workspace, result: ComposeInput) -> None:
     try:
         local = datetime.fromisoformat(raw)
     except ValueError:
-        result.errors.append("The time is not a date and time such as 2026-05-04 09:30.")
+        result.errors.append(_("The time is not a date and time such as 2026-05-04 09:30."))
         return
     if local.tzinfo is not None:  # ?at= from the calendar may carry an offset: an instant, not a wall time
         local = local.astimezone(_zone(workspace)).replace(tzinfo=None)
     result.at = local_to_utc(local, workspace.time_zone)
     if is_nonexistent(local, workspace.time_zone):
-        result.notes.append(f"{local:%H:%M} does not exist on {local:%Y-%m-%d} in {workspace.time_zone} "
-                            "(the clocks go forward); the post goes out when that hour starts.")
+        result.notes.append(_("%(time)s does not exist on %(date)s in %(zone)s (the clocks go forward); the post "
+                              "goes out when that hour starts.")
+                            % {"time": f"{local:%H:%M}", "date": date_format(local, "SHORT_DATE_FORMAT"),
+                               "zone": workspace.time_zone})
 
 
 def _zone(workspace: Workspace) -> ZoneInfo:
@@ -140,10 +152,12 @@ def _zone(workspace: Workspace) -> ZoneInfo:
 
 def parse_compose(data: QueryDict, workspace: Workspace) -> ComposeInput:
     result = ComposeInput(text=data.get("text", ""), draft_key=data.get("draft_key", "")[:64])
-    result.link = _link(data.get("link", ""), "Base post", result.errors)
-    result.media = parse_media(data.get("media", ""), "Base post", result.errors)
+    result.link = _link(data.get("link", ""), _("Base post"), result.errors)
+    result.media = parse_media(data.get("media", ""), _("Base post"), result.errors)
     result.channel_ids = [int(v) for v in data.getlist("channels") if v.isdigit()]
     result.post_id = int(data["post"]) if data.get("post", "").isdigit() else None
+    result.campaign_id = int(data["campaign"]) if data.get("campaign", "").isdigit() else None
+    result.audience = data.get("audience", "").strip()[:50]
     for channel_id in result.channel_ids:
         result.variants[channel_id] = _variant(data, channel_id, result.errors)
     _time(data.get("at", ""), workspace, result)
@@ -151,7 +165,7 @@ def parse_compose(data: QueryDict, workspace: Workspace) -> ComposeInput:
 
 
 def _variant(data: QueryDict, channel_id: int, errors: list[str]) -> VariantInput:
-    prefix, label = f"v{channel_id}-", "A channel tab"
+    prefix, label = f"v{channel_id}-", _("A channel tab")
     text, link, media = (data.get(prefix + name, "") for name in ("text", "link", "media"))
     return VariantInput(
         text=text if text.strip() else None,
@@ -183,11 +197,19 @@ def chosen_channels(workspace: Workspace, data: ComposeInput) -> list[Channel]:
     return list(channels_for_workspace(workspace).filter(pk__in=data.channel_ids))
 
 
+def composer_campaign(workspace: Workspace, data: ComposeInput) -> Campaign | None:
+    """The chosen campaign if it is one of this workspace's (another workspace's id reads as none)."""
+    return campaign_for_workspace(workspace, data.campaign_id) if data.campaign_id else None
+
+
 def _unsaved_post(workspace: Workspace, data: ComposeInput, existing: Post | None) -> Post:
     post = Post(workspace=workspace, text=data.text, link=data.link, media=data.media)
     if existing is not None:  # fields the composer does not show yet are kept, so counts match the send
-        for name in ("thread", "first_comment", "quote_of", "poll_options", "poll_minutes", "campaign_id"):
+        for name in ("thread", "first_comment", "quote_of", "poll_options", "poll_minutes"):
             setattr(post, name, getattr(existing, name))
+    # The campaign's UTM defaults show in the previews; a stale audience (campaign just changed) is left out.
+    post.campaign = composer_campaign(workspace, data)
+    post.audience = data.audience if data.audience in audience_keys(post.campaign) else ""
     return post
 
 
@@ -241,6 +263,7 @@ def draft_form(post: Post) -> dict[str, Any]:
     variants = {v.channel_id: v for v in post.variants.all()}
     return {
         "text": post.text, "link": post.link, "media": media_lines(post.media),
+        "campaign_id": post.campaign_id, "audience": post.audience,
         "channel_ids": [d.channel_id for d in deliveries],
         "variants": {cid: {"text": v.text or "", "link": v.link or "", "media": media_lines(v.media)}
                      for cid, v in variants.items()},
@@ -262,7 +285,7 @@ def _resolve_post(workspace: Workspace, user_id: int | None, data: ComposeInput)
     if data.post_id is not None:
         post = drafts.filter(pk=data.post_id).first()
         if post is None:
-            raise ValidationError("This draft no longer exists in this workspace.", code="no_post")
+            raise ValidationError(_("This draft no longer exists in this workspace."), code="no_post")
         return post
     remembered = cache.get(_draft_cache_key(workspace, user_id, data.draft_key)) if data.draft_key else None
     # A remembered draft that was deleted since is simply gone: this form starts a new one.
@@ -278,25 +301,39 @@ def composer_save_draft(workspace: Workspace, user: Any, data: ComposeInput) -> 
     channels = chosen_channels(workspace, data)
     with transaction.atomic():
         post = _resolve_post(workspace, user.pk, data)
+        created = post is None
         if post is None:
             post = Post(workspace=workspace, created_by=user)
         elif post.deliveries.exclude(state__in=EDITABLE_STATES).exists():
-            raise ValidationError("This post is already scheduled or sent; change it from its page.",
+            raise ValidationError(_("This post is already scheduled or sent; change it from its page."),
                                   code="not_a_draft")
         post.text, post.link, post.media = data.text, data.link, data.media
+        _set_campaign(post, workspace, data)
         post.save()
-        _save_variants(post, data, channels)
+        _save_variants(post, data, channels, user)
         _save_draft_deliveries(post, channels, data.at)
+        post_content_changed(post, user)  # the channel set may have changed too: a stale approval is voided
+        if created:  # later autosaves of the draft are not logged: they come every few seconds
+            audit_record(workspace=workspace, actor=user, action="post.created", target=post)
     if data.draft_key:
         cache.set(_draft_cache_key(workspace, user.pk, data.draft_key), post.pk, DRAFT_KEY_TTL)
     return post
 
 
-def _save_variants(post: Post, data: ComposeInput, channels: list[Channel]) -> None:
+def _set_campaign(post: Post, workspace: Workspace, data: ComposeInput) -> None:
+    post.campaign = composer_campaign(workspace, data)
+    if data.campaign_id and post.campaign is None:
+        raise ValidationError(_("This campaign no longer exists in this workspace; pick another one."),
+                              code="no_campaign")
+    post.audience = data.audience
+    check_post_audience(post.campaign, post.audience)
+
+
+def _save_variants(post: Post, data: ComposeInput, channels: list[Channel], user: Any = None) -> None:
     """Only text, link and media are edited here: a variant's thread or first comment is kept."""
     overrides = [(channel, data.variants.get(channel.pk) or VariantInput()) for channel in channels]
     services.post_set_variants(post, [{"channel": channel, "text": v.text, "link": v.link, "media": v.media}
-                                      for channel, v in overrides if not v.empty])
+                                      for channel, v in overrides if not v.empty], actor=user)
 
 
 def _save_draft_deliveries(post: Post, channels: list[Channel], at: datetime | None) -> None:
@@ -320,20 +357,23 @@ def composer_autosave(workspace: Workspace, user: Any, data: ComposeInput) -> Po
 def composer_submit(workspace: Workspace, user: Any, data: ComposeInput, action: str) -> Post:
     """Save the draft, then do `action`. Raises ValidationError (the draft stays saved) when refused."""
     if action not in ACTIONS:
-        raise ValidationError("Unknown action.", code="action")
+        raise ValidationError(_("Unknown action."), code="action")
     if data.errors:
         raise ValidationError(data.errors, code="invalid_input")
     post = composer_save_draft(workspace, user, data)
     channels = chosen_channels(workspace, data)
     if action == "draft":
         return post
-    if action == "queue":
-        raise ValidationError("Posting queues are not set up for these channels yet; pick a time instead.",
-                              code="no_queue")
+    if action == "request_approval":
+        approval_request(post, user)
+        return post
+    if action == "queue":  # each channel's next free queue slot; the time field is not used
+        data.queued = queues.post_add_to_queue(post, channels, actor=user)
+        return post
     if action == "publish_now":
-        services.post_schedule(post, channels, timezone.now(), publish_now=True)
+        services.post_schedule(post, channels, timezone.now(), publish_now=True, actor=user)
     elif data.at is None:
-        raise ValidationError("Pick a date and time to schedule this post, or publish it now.", code="no_time")
+        raise ValidationError(_("Pick a date and time to schedule this post, or publish it now."), code="no_time")
     else:
-        services.post_schedule(post, channels, data.at)
+        services.post_schedule(post, channels, data.at, actor=user)
     return post

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from platforms.facebook import text as facebook_text
 from platforms.instagram import text as instagram_text
 from platforms.media_probe import ProbeError
@@ -94,7 +96,7 @@ def channel_problems(channel: Channel, request: PublishRequest) -> list[str]:
     try:
         adapter = get_adapter(channel.platform)
     except UnknownPlatform:
-        return [f"SMO cannot publish to {channel.platform} yet."]
+        return [_("SMO cannot publish to %(platform)s yet.") % {"platform": channel.platform}]
     found = [sentence(p if name in p else f"{name}: {p}") for p in adapter.validate(request)]
     found += check_media(channel.platform, name, request.media)
     return list(dict.fromkeys(found))

@@ -17,6 +17,8 @@ class Campaign(models.Model):
     utm_defaults = models.JSONField(_("UTM defaults"), default=dict, blank=True)
     labels = models.JSONField(_("labels"), default=list, blank=True)
     audiences = models.JSONField(_("target audiences"), default=list, blank=True)
+    # Archived campaigns leave the lists and the composer's picker; their posts are untouched.
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -38,6 +40,11 @@ class Post(models.Model):
     quote_of = models.CharField(_("quoted post id"), max_length=64, blank=True)
     poll_options = models.JSONField(_("poll options"), default=list, blank=True)
     poll_minutes = models.PositiveIntegerField(_("poll duration (minutes)"), default=0)
+    # The key of one of the campaign's audiences this copy is tailored for; "" = everybody.
+    audience = models.CharField(_("audience"), max_length=50, blank=True)
+    # The post this one was copied from by "tailor for each audience", so a second run skips done audiences.
+    tailored_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="tailored_copies")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -105,6 +112,10 @@ class Delivery(models.Model):
     permalink = models.URLField(max_length=1000, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(blank=True)
+    # The slot the channel's posting queue gave this delivery (scheduler.queues). It is in the queue while
+    # due_at still equals it, or is empty while the queue is paused; any other writer that moves due_at
+    # (the calendar, scheduling at a time, a retry) thereby takes it out of the queue.
+    queue_slot_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -118,6 +129,51 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"delivery {self.pk} ({self.state})"
+
+
+class PostingQueue(models.Model):
+    """A channel's posting queue: weekly slots in a time zone; "add to queue" takes the next free slot."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="posting_queues")
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="posting_queue")
+    # Empty: the workspace's zone, so a workspace moving zones takes its queues along.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # Paused: its posts are held (scheduled without a due time) until it resumes.
+    paused = models.BooleanField(_("paused"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"queue of {self.channel}"
+
+
+class Weekday(models.IntegerChoices):
+    """0 = Monday, as date.weekday() counts."""
+
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class QueueSlot(models.Model):
+    """One weekly slot: a weekday and a wall-clock time in the queue's zone."""
+
+    queue = models.ForeignKey(PostingQueue, on_delete=models.CASCADE, related_name="slots")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    time = models.TimeField(_("time"))
+
+    class Meta:
+        ordering = ["weekday", "time"]
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "weekday", "time"], name="queue_slot_once"),
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="queue_slot_weekday"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.time:%H:%M}"
 
 
 class AttemptOutcome(models.TextChoices):

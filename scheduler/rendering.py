@@ -3,21 +3,48 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from platforms.media_probe import fill
 from platforms.media_urls import public_media_url
 from platforms.models import Channel
 from platforms.types import MediaItem, PublishRequest
+from scheduler.campaigns import UTM_KEYS
 from scheduler.engine.channels import channel_ref
 from scheduler.models import Campaign, Delivery, Post, Variant
 
 
-def link_with_tracking(link: str, campaign: Campaign | None) -> str:
-    """Hook for the campaign's UTM defaults. Returns the link unchanged until UTM tagging is built.
+def link_with_tracking(link: str, campaign: Campaign | None, platform: str = "", audience: str = "") -> str:
+    """The link with the campaign's UTM defaults added as query parameters.
+
+    Only absolute http(s) links are tagged. A utm_* parameter the link already has always wins (compared
+    case-insensitively), and the rest of the link is kept byte for byte: other parameters, their encoding and
+    the fragment. `{platform}` and `{audience}` in a value become the channel's platform key and the post's
+    audience key, so one campaign can say utm_source={platform}.
 
     It runs on every render, so whatever it adds is part of the fingerprint and of the frozen payload.
     """
-    return link
+    defaults = getattr(campaign, "utm_defaults", None)
+    if not link or not isinstance(defaults, dict) or not defaults:
+        return link
+    try:
+        parts = urlsplit(link)
+    except ValueError:  # e.g. a broken IPv6 host: not ours to repair, sent as typed
+        return link
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return link
+    present = {name.lower() for name, _value in parse_qsl(parts.query, keep_blank_values=True)}
+    added = []
+    for key in UTM_KEYS:
+        value = str(defaults.get(key) or "").replace("{platform}", platform).replace("{audience}", audience)
+        if value and key not in present:
+            added.append(f"{key}={quote(value, safe='')}")
+    if not added:
+        return link
+    # Split by hand rather than urlunsplit(): it would drop an empty "?" or "#" and re-encode nothing else.
+    base, hash_mark, fragment = link.partition("#")
+    joiner = "?" if "?" not in base else ("" if base.endswith(("?", "&")) else "&")
+    return f"{base}{joiner}{'&'.join(added)}{hash_mark}{fragment}"
 
 
 def _media(items: list[Any] | None) -> tuple[MediaItem, ...]:
@@ -54,7 +81,7 @@ def render_with(post: Post, channel: Channel, variant: Variant | None) -> Publis
     return PublishRequest(
         channel=channel_ref(channel),
         text=pick("text") or "",
-        link=link_with_tracking(pick("link") or "", post.campaign),
+        link=link_with_tracking(pick("link") or "", post.campaign, channel.platform, post.audience),
         media=_media(pick("media")),
         thread=tuple(str(part) for part in pick("thread") or ()),
         first_comment=pick("first_comment") or "",

@@ -9,20 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from approvals.gate import approval_required_error
+from approvals.services import post_content_changed
 from platforms.media_probe import ProbeError
 from platforms.models import Channel
 from platforms.preflight import check_media
 from platforms.registry import get_adapter
+from scheduler.campaigns import check_post_audience
 from scheduler.engine.common import platform_name, sentence
 from scheduler.models import Delivery, DeliveryState, Post, Variant
 from scheduler.rendering import render_for, render_request
 from scheduler.timezones import local_to_utc
+from workspaces.audit import audit_record
 
 __all__ = [
     "DeliveryBusy",
@@ -43,7 +49,7 @@ RETRYABLE_STATES = (DeliveryState.FAILED, DeliveryState.NEEDS_CHECK)
 # Cancelling a failed or held delivery is allowed too, but these are the ones a user cancels to stop a send.
 CANCELLABLE_STATES = (DeliveryState.DRAFT, DeliveryState.SCHEDULED, DeliveryState.QUEUED, DeliveryState.RETRY_WAIT)
 EDITABLE_FIELDS = ("text", "link", "media", "thread", "campaign", "first_comment", "quote_of", "poll_options",
-                   "poll_minutes")
+                   "poll_minutes", "audience")
 VARIANT_FIELDS = ("text", "link", "media", "thread", "first_comment")
 
 
@@ -54,8 +60,10 @@ class DeliveryBusy(ValidationError):
 def _busy_message(delivery: Delivery) -> str:
     name = platform_name(delivery.channel)
     if delivery.state == DeliveryState.PUBLISHED:
-        return f"This post is already published on {name}; it can no longer be changed there."
-    return f"This post is being sent to {name} right now; wait until it finishes, then try again."
+        return _("This post is already published on %(platform)s; it can no longer be changed there.") % {
+            "platform": name}
+    return _("This post is being sent to %(platform)s right now; wait until it finishes, then try again.") % {
+        "platform": name}
 
 
 def _lock_deliveries(post: Post) -> list[Delivery]:
@@ -80,7 +88,7 @@ def _validate(post: Post, channels: list[Channel]) -> None:
     problems: list[str] = []
     for channel in channels:
         if channel.workspace_id != post.workspace_id:
-            problems.append(f"The channel {channel} belongs to another workspace.")
+            problems.append(_("The channel %(channel)s belongs to another workspace.") % {"channel": channel})
             continue
         adapter = get_adapter(channel.platform)
         name = platform_name(channel)
@@ -98,7 +106,7 @@ def _validate(post: Post, channels: list[Channel]) -> None:
 
 
 def post_schedule(post: Post, channels: Iterable[Channel], due_at: datetime, *,
-                  publish_now: bool = False) -> list[Delivery]:
+                  publish_now: bool = False, actor: Any = None) -> list[Delivery]:
     """Schedule the post on each channel at `due_at` (aware). One delivery per channel, `scheduled`.
 
     A time in the past is refused unless `publish_now` is set (then it is sent on the next tick).
@@ -108,14 +116,26 @@ def post_schedule(post: Post, channels: Iterable[Channel], due_at: datetime, *,
         raise ValueError("post_schedule needs an aware datetime; convert wall-clock times with local_to_utc().")
     now = timezone.now()
     if due_at < now and not publish_now:
-        raise ValidationError("This time is already past. Pick a later time, or publish now.", code="past")
+        raise ValidationError(_("This time is already past. Pick a later time, or publish now."), code="past")
     if not channels:
-        raise ValidationError("Pick at least one channel to publish to.", code="no_channels")
+        raise ValidationError(_("Pick at least one channel to publish to."), code="no_channels")
     _validate(post, channels)
     with transaction.atomic():
         existing = {d.channel_id: d for d in _lock_deliveries(post)}
         _refuse_if_busy(existing[c.pk] for c in channels if c.pk in existing)
-        return [_schedule_one(post, channel, existing.get(channel.pk), due_at, now) for channel in channels]
+        _refuse_unless_approved(post, channels)
+        deliveries = [_schedule_one(post, channel, existing.get(channel.pk), due_at, now) for channel in channels]
+    audit_record(workspace=post.workspace_id, actor=actor, target=post,
+                 action="post.published_now" if publish_now else "post.scheduled",
+                 details={"channels": [str(c) for c in channels], "due_at": due_at.isoformat()})
+    return deliveries
+
+
+def _refuse_unless_approved(post: Post, channels: list[Channel] | None = None) -> None:
+    """The approval gate (approvals.gate): where the workspace requires it, only approved content goes out."""
+    error = approval_required_error(post, channels)
+    if error is not None:
+        raise error
 
 
 def _schedule_one(post: Post, channel: Channel, delivery: Delivery | None, due_at: datetime,
@@ -129,7 +149,7 @@ def _schedule_one(post: Post, channel: Channel, delivery: Delivery | None, due_a
     return delivery
 
 
-def post_update_content(post: Post, **changes) -> Post:
+def post_update_content(post: Post, *, actor: Any = None, **changes) -> Post:
     """Change the post's content (text, link, media, thread, campaign) unless a send has started."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -139,15 +159,20 @@ def post_update_content(post: Post, **changes) -> Post:
         _refuse_if_busy(deliveries)
         for name, value in changes.items():
             setattr(post, name, value)
+        if "campaign" in changes or "audience" in changes:
+            check_post_audience(post.campaign, post.audience)
         _validate(post, [d.channel for d in deliveries if d.state != DeliveryState.CANCELLED])
         post.save()
         _unqueue(deliveries, timezone.now())
         # Media uploaded for the old content must not be published with the new one.
         Delivery.objects.filter(post=post).exclude(progress={}).update(progress={}, processing_since=None)
+        post_content_changed(post, actor)  # voids a stale approval; may take the post off the schedule
+    audit_record(workspace=post.workspace_id, actor=actor, action="post.edited", target=post,
+                 details={"fields": sorted(changes)})
     return post
 
 
-def delivery_cancel(delivery: Delivery) -> Delivery:
+def delivery_cancel(delivery: Delivery, *, actor: Any = None) -> Delivery:
     """Cancel one delivery unless its send has started or finished. Cancelling twice is harmless."""
     with transaction.atomic():
         locked = {d.pk: d for d in _lock_deliveries(delivery.post)}
@@ -157,10 +182,13 @@ def delivery_cancel(delivery: Delivery) -> Delivery:
             state=DeliveryState.CANCELLED, attempt_token=None, lease_expires_at=None, updated_at=timezone.now()
         )
     delivery.refresh_from_db()
+    if current.state != DeliveryState.CANCELLED:  # cancelling twice is harmless, and not news
+        audit_record(workspace=delivery.workspace_id, actor=actor, action="post.cancelled", target=delivery.post,
+                     details={"channel": str(delivery.channel), "delivery": delivery.pk, "was": current.state})
     return delivery
 
 
-def post_retry_failed(post: Post) -> int:
+def post_retry_failed(post: Post, *, actor: Any = None) -> int:
     """Send again only the deliveries that failed or need a check; published ones are left alone.
 
     The attempt count is kept, so a delivery that exhausted its automatic retries gets one more try.
@@ -168,10 +196,16 @@ def post_retry_failed(post: Post) -> int:
     now = timezone.now()
     with transaction.atomic():
         ids = [d.pk for d in _lock_deliveries(post) if d.state in RETRYABLE_STATES]
-        return Delivery.objects.filter(pk__in=ids).update(
+        if ids:
+            _refuse_unless_approved(post)
+        count = Delivery.objects.filter(pk__in=ids).update(
             state=DeliveryState.SCHEDULED, due_at=now, attempt_token=None, lease_expires_at=None,
             error_code="", error_message="", updated_at=now,
         )
+    if count:
+        audit_record(workspace=post.workspace_id, actor=actor, action="post.retried", target=post,
+                     details={"deliveries": count})
+    return count
 
 
 def deliveries_resume_for_channel(channel: Channel) -> int:
@@ -189,7 +223,7 @@ def deliveries_resume_for_channel(channel: Channel) -> int:
     return overdue + ahead
 
 
-def delivery_mark_published(delivery: Delivery, *, permalink: str = "") -> Delivery:
+def delivery_mark_published(delivery: Delivery, *, permalink: str = "", actor: Any = None) -> Delivery:
     """The user checked the platform and the post is there: settle a `needs_check` delivery."""
     now = timezone.now()
     updated = Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.NEEDS_CHECK).update(
@@ -197,12 +231,15 @@ def delivery_mark_published(delivery: Delivery, *, permalink: str = "") -> Deliv
         updated_at=now,
     )
     if not updated:
-        raise ValidationError("Only a post that needs checking can be marked as published.", code="not_needs_check")
+        raise ValidationError(_("Only a post that needs checking can be marked as published."),
+                              code="not_needs_check")
     delivery.refresh_from_db()
+    audit_record(workspace=delivery.workspace_id, actor=actor, action="post.marked_published", target=delivery.post,
+                 details={"channel": str(delivery.channel), "delivery": delivery.pk, "permalink": permalink})
     return delivery
 
 
-def post_set_variants(post: Post, variants: Iterable[dict]) -> None:
+def post_set_variants(post: Post, variants: Iterable[dict], *, actor: Any = None) -> None:
     """The post's per-channel overrides become exactly those in `variants`.
 
     Each item names its `channel` and the VARIANT_FIELDS it sets (None = inherit the post's value);
@@ -215,3 +252,4 @@ def post_set_variants(post: Post, variants: Iterable[dict]) -> None:
             Variant.objects.update_or_create(post=post, channel=item["channel"], defaults=fields)
             keep.append(item["channel"].pk)
         Variant.objects.filter(post=post).exclude(channel_id__in=keep).delete()
+        post_content_changed(post, actor)  # voids a stale approval; may take the post off the schedule

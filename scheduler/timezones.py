@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 def local_to_utc(local: datetime, tz_name: str) -> datetime:
@@ -24,7 +25,8 @@ def local_to_utc(local: datetime, tz_name: str) -> datetime:
     try:
         zone = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"{tz_name!r} is not a time zone SMO knows; pick one such as Europe/Berlin.") from None
+        raise ValidationError(_("%(zone)s is not a time zone SMO knows; pick one such as Europe/Berlin.")
+                              % {"zone": repr(tz_name)}) from None
     return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 

@@ -9,11 +9,12 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from scheduler.calendar import delivery_reschedule, delivery_reschedule_undo
+from scheduler.calendar_i18n import calendar_locale, calendar_messages
 from scheduler.calendar_selectors import calendar_events, calendar_filters, feed_query, legend
 from scheduler.models import Delivery
 from scheduler.views_pages import workspace_zone
@@ -61,10 +62,10 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         "initialView": VIEWS.get(view, VIEWS["month"]),
         "initialDate": _initial_date(request.GET.get("date", "")),
         "canEdit": _can_edit(request),
-        # Monday first where the interface language expects it; FullCalendar's English texts are translated here.
-        "firstDay": 0 if (get_language() or "en").startswith("en") else 1,
+        # Locale code, first weekday and FullCalendar's texts in the interface language.
+        **calendar_locale(),
+        "messages": calendar_messages(),
         "legend": legend([channel["platform"] for channel in filters["channels"]]),
-        "buttonText": {"today": _("Today"), "month": _("Month"), "week": _("Week"), "list": _("List")},
         "today": timezone.localtime(timezone.now(), workspace_zone(workspace)).date().isoformat(),
     }
     context = {"filters": filters, "selected": selected, "config": config, "view": view,
@@ -97,11 +98,11 @@ def delivery_move(request: HttpRequest, delivery_id: int) -> JsonResponse:
         # Wall-clock in the workspace's zone is the contract; an instant is converted to that wall-clock first.
         local_start = local_start.astimezone(workspace_zone(request.workspace)).replace(tzinfo=None)
     try:
-        moved = delivery_reschedule(delivery, local_start)
+        moved = delivery_reschedule(delivery, local_start, actor=request.user)
     except ValidationError as error:
         return _error(error, status=409 if error.code == "not_movable" else 400)
     when = timezone.localtime(moved.delivery.due_at, workspace_zone(request.workspace))
-    message = _("Moved to %(when)s.") % {"when": when.strftime("%Y-%m-%d %H:%M")}
+    message = _("Moved to %(when)s.") % {"when": date_format(when, "SHORT_DATETIME_FORMAT")}
     return JsonResponse({"id": str(moved.delivery.pk), "start": when.replace(tzinfo=None).isoformat(),
                          "state": moved.delivery.state, "undoToken": moved.undo_token, "message": message})
 
@@ -110,7 +111,7 @@ def delivery_move(request: HttpRequest, delivery_id: int) -> JsonResponse:
 @workspace_view(*EDITORS)
 def reschedule_undo(request: HttpRequest) -> JsonResponse:
     try:
-        delivery = delivery_reschedule_undo(request.workspace, request.POST.get("token", ""))
+        delivery = delivery_reschedule_undo(request.workspace, request.POST.get("token", ""), actor=request.user)
     except ValidationError as error:
         return _error(error, status=409)
     when = timezone.localtime(delivery.due_at, workspace_zone(request.workspace)) if delivery.due_at else None

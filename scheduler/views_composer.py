@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -19,7 +20,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from scheduler import composer
+from approvals.selectors import composer_approval
+from scheduler import composer, queues
+from scheduler.campaign_selectors import campaign_for_workspace, picker_campaigns
 from scheduler.selectors import post_for_workspace
 from scheduler.views_pages import workspace_zone
 from workspaces.access import workspace_view
@@ -44,9 +47,17 @@ def _form_from_get(request: HttpRequest) -> dict[str, Any]:
         form.update(post_id=post.pk, at=composer.local_input_value(form["at"], workspace))
     else:
         form = {"text": "", "link": "", "media": "", "channel_ids": [], "variants": {}, "post_id": None,
-                "at": composer.prefill_at(request.GET.get("at", ""), workspace), "editable": True}
+                "at": composer.prefill_at(request.GET.get("at", ""), workspace), "editable": True,
+                "campaign_id": _prefill_campaign(request), "audience": ""}
     form["draft_key"] = uuid.uuid4().hex
     return form
+
+
+def _prefill_campaign(request: HttpRequest) -> int | None:
+    """?campaign=<id> from a campaign's page, when it is a campaign of this workspace."""
+    raw = request.GET.get("campaign", "")
+    found = campaign_for_workspace(request.workspace, int(raw)) if raw.isdigit() and len(raw) < 19 else None
+    return found.pk if found else None
 
 
 def _form_from_post(request: HttpRequest, data: composer.ComposeInput) -> dict[str, Any]:
@@ -56,7 +67,7 @@ def _form_from_post(request: HttpRequest, data: composer.ComposeInput) -> dict[s
     return {
         "text": post.get("text", ""), "link": post.get("link", ""), "media": post.get("media", ""),
         "channel_ids": channel_ids, "post_id": data.post_id, "at": post.get("at", ""), "editable": True,
-        "draft_key": data.draft_key or uuid.uuid4().hex,
+        "draft_key": data.draft_key or uuid.uuid4().hex, "campaign_id": data.campaign_id, "audience": data.audience,
         "variants": {cid: {name: post.get(f"v{cid}-{name}", "") for name in ("text", "link", "media")}
                      for cid in channel_ids},
     }
@@ -72,7 +83,10 @@ def _page(request: HttpRequest, form: dict[str, Any], errors: list[str] | None =
         "zone": workspace_zone(request.workspace),
         "can_edit": request.member.role in EDITORS,
         "tabs": [(c.channel, form["variants"].get(c.channel.pk, {})) for c in choices],
+        "campaigns": picker_campaigns(request.workspace, form.get("campaign_id")),
     }
+    context["campaign"] = next((c for c in context["campaigns"] if c.pk == form.get("campaign_id")), None)
+    context["approval"] = composer_approval(request.workspace, form.get("post_id"))
     return render(request, "scheduler/composer.html", context, status=status)
 
 
@@ -91,6 +105,8 @@ def submit(request: HttpRequest) -> HttpResponse:
         post = composer.composer_submit(request.workspace, request.user, data, action)
     except ValidationError as error:
         return _page(request, _form_from_post(request, data), error.messages, status=422)
+    if data.queued:
+        messages.success(request, queues.placements_text(data.queued, workspace_zone(request.workspace)))
     url = reverse("scheduler:post", kwargs={"slug": request.workspace.slug, "post_id": post.pk})
     if action == "draft":
         url = reverse("composer:compose", kwargs={"slug": request.workspace.slug}) + f"?post={post.pk}"

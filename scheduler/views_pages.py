@@ -9,6 +9,7 @@ from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_safe
 
 from scheduler.models import Delivery, DeliveryState
 from scheduler.selectors import deliveries_for_workspace
@@ -31,6 +32,7 @@ def workspace_zone(workspace: Workspace) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+@require_safe
 @workspace_view()
 def deliveries(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")

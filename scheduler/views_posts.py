@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
+from approvals.selectors import approval_panel
 from scheduler import services
 from scheduler.models import Delivery, Post
 from scheduler.selectors import post_delivery_summary, post_for_workspace, post_timeline
@@ -37,6 +38,7 @@ def _back(request: HttpRequest, post: Post) -> HttpResponse:
     return redirect("scheduler:post", slug=request.workspace.slug, post_id=post.pk)
 
 
+@require_safe
 @workspace_view()
 def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
     post = _post_or_404(request, post_id)
@@ -49,6 +51,7 @@ def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
         "summary": post_delivery_summary(post),
         "zone": workspace_zone(request.workspace),
         "can_edit": request.member.role in EDITORS,
+        "approval": approval_panel(post, request.member),
     }
     return render(request, "scheduler/post_detail.html", context)
 
@@ -57,7 +60,11 @@ def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
 @workspace_view(*EDITORS)
 def post_retry_failed(request: HttpRequest, post_id: int) -> HttpResponse:
     post = _post_or_404(request, post_id)
-    count = services.post_retry_failed(post)
+    try:
+        count = services.post_retry_failed(post, actor=request.user)
+    except ValidationError as error:  # e.g. the approval gate: the post changed since it was approved
+        messages.error(request, " ".join(error.messages))
+        return _back(request, post)
     if count:
         messages.success(request, _("%(count)d failed delivery(ies) will be sent again now.") % {"count": count})
     else:
@@ -71,7 +78,7 @@ def delivery_cancel(request: HttpRequest, post_id: int, delivery_id: int) -> Htt
     post = _post_or_404(request, post_id)
     delivery = _delivery_or_404(post, delivery_id)
     try:
-        services.delivery_cancel(delivery)
+        services.delivery_cancel(delivery, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -86,7 +93,7 @@ def delivery_mark_published(request: HttpRequest, post_id: int, delivery_id: int
     post = _post_or_404(request, post_id)
     delivery = _delivery_or_404(post, delivery_id)
     try:
-        services.delivery_mark_published(delivery)
+        services.delivery_mark_published(delivery, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

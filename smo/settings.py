@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "workspaces.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -83,6 +84,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -145,6 +147,7 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+FORMAT_MODULE_PATH = ["workspaces.formats"]
 USE_TZ = True
 TIME_ZONE = "UTC"
 DEFAULT_WORKSPACE_TIME_ZONE = env.string("DEFAULT_WORKSPACE_TIME_ZONE", "UTC")
@@ -166,6 +169,9 @@ MEDIA_MAX_IMAGE_BYTES = env.integer("MEDIA_MAX_IMAGE_BYTES", 10 * 1024 * 1024, m
 MEDIA_MAX_VIDEO_BYTES = env.integer("MEDIA_MAX_VIDEO_BYTES", 512 * 1024 * 1024, minimum=1024)
 # Lifetime of the signed /m/… links platforms fetch media from.
 MEDIA_URL_MAX_AGE_SECONDS = env.integer("MEDIA_URL_MAX_AGE_SECONDS", 86400, minimum=60)
+# Bulk import: the largest file (bytes) and the most rows one file may hold (never below 10,000).
+IMPORT_MAX_ROWS = env.integer("IMPORT_MAX_ROWS", 50_000, minimum=10_000)
+IMPORT_MAX_BYTES = env.integer("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024 * 1024)
 
 SESSION_COOKIE_SECURE = not DEBUG and env.boolean("SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

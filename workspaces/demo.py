@@ -88,7 +88,7 @@ def _create_posts(workspace: Workspace, channel: Channel, user: Any) -> int:
     now = timezone.now()
     for minutes, text in DEMO_POSTS:
         post = Post.objects.create(workspace=workspace, text=text, created_by=user)
-        post_schedule(post, [channel], now + timedelta(minutes=minutes))
+        post_schedule(post, [channel], now + timedelta(minutes=minutes), actor=user)
     return len(DEMO_POSTS)
 
 

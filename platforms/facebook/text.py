@@ -11,6 +11,9 @@ import html
 import re
 import unicodedata
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
 from platforms.types import MediaItem, PublishRequest
 
 MAX_MESSAGE = 63206  # the limit Postiz and Meta's composer use (reference §2.2)
@@ -37,16 +40,21 @@ def compose_message(request: PublishRequest) -> str:
     return text
 
 
+def _n(number: int) -> str:
+    return number_format(number, force_grouping=True)  # 63,206 in English, 63.206 in German
+
+
 def problems(request: PublishRequest) -> list[str]:
     found: list[str] = []
     message = compose_message(request)
     if not message and not request.link.strip() and not request.media:
-        found.append("Facebook needs text, a link or a photo for a post; this post is empty.")
+        found.append(_("Facebook needs text, a link or a photo for a post; this post is empty."))
     if len(message) > MAX_MESSAGE:
-        found.append(f"Facebook allows at most {MAX_MESSAGE:,} characters in a post; this post has {len(message):,}.")
+        found.append(_("Facebook allows at most %(limit)s characters in a post; this post has %(count)s.")
+                     % {"limit": _n(MAX_MESSAGE), "count": _n(len(message))})
     if len(request.first_comment) > MAX_COMMENT:
-        found.append(f"Facebook allows at most {MAX_COMMENT:,} characters in a comment; "
-                     f"the first comment has {len(request.first_comment):,}.")
+        found.append(_("Facebook allows at most %(limit)s characters in a comment; the first comment has %(count)s.")
+                     % {"limit": _n(MAX_COMMENT), "count": _n(len(request.first_comment))})
     found.extend(_media_problems(request))
     return found
 
@@ -56,11 +64,12 @@ def _media_problems(request: PublishRequest) -> list[str]:
     found: list[str] = []
     video_count, photo_count = len(videos(request)), len(photos(request))
     if video_count and photo_count:
-        found.append("Facebook cannot mix a video with photos in one post: publish them as separate posts.")
+        found.append(_("Facebook cannot mix a video with photos in one post: publish them as separate posts."))
     if video_count > 1:
-        found.append(f"Facebook takes one video per post; this post has {video_count}.")
+        found.append(_("Facebook takes one video per post; this post has %(count)d.") % {"count": video_count})
     if photo_count > MAX_PHOTOS:
-        found.append(f"Facebook allows at most {MAX_PHOTOS} photos per post; this post has {photo_count}.")
+        found.append(_("Facebook allows at most %(limit)d photos per post; this post has %(count)d.")
+                     % {"limit": MAX_PHOTOS, "count": photo_count})
     return found
 
 

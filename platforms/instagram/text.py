@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
 from platforms.facebook.text import fingerprint_parts, normalise
 from platforms.types import MediaItem, PublishRequest
 
@@ -39,42 +42,50 @@ def caption(request: PublishRequest) -> str:
     return text
 
 
+def _n(number: int) -> str:
+    return number_format(number, force_grouping=True)
+
+
 def problems(request: PublishRequest) -> list[str]:
     found: list[str] = []
     text = caption(request)
     if len(text) > MAX_CAPTION:
-        found.append(f"Instagram allows at most {MAX_CAPTION:,} characters in a caption; this one has {len(text):,}.")
+        found.append(_("Instagram allows at most %(limit)s characters in a caption; this one has %(count)s.")
+                     % {"limit": _n(MAX_CAPTION), "count": _n(len(text))})
     hashtags = len(_HASHTAG.findall(text))
     if hashtags > MAX_HASHTAGS:
-        found.append(f"Instagram allows at most {MAX_HASHTAGS} hashtags in a caption; this one has {hashtags}.")
+        found.append(_("Instagram allows at most %(limit)d hashtags in a caption; this one has %(count)d.")
+                     % {"limit": MAX_HASHTAGS, "count": hashtags})
     if len(request.first_comment) > MAX_COMMENT:
-        found.append(f"Instagram allows at most {MAX_COMMENT:,} characters in a comment; "
-                     f"the first comment has {len(request.first_comment):,}.")
+        found.append(_("Instagram allows at most %(limit)s characters in a comment; the first comment has %(count)s.")
+                     % {"limit": _n(MAX_COMMENT), "count": _n(len(request.first_comment))})
     found += media_problems(request)
     return found
 
 
 def media_problems(request: PublishRequest) -> list[str]:
     if not request.media:
-        return ["Instagram needs an image or a video for every post: add one, or 2 to 10 for a carousel."]
+        return [_("Instagram needs an image or a video for every post: add one, or 2 to 10 for a carousel.")]
     if any(m.kind == "gif" for m in request.media):
-        return ["Instagram does not accept GIFs: convert the GIF to a video (MP4) or use a still image."]
+        return [_("Instagram does not accept GIFs: convert the GIF to a video (MP4) or use a still image.")]
     if len(request.media) > MAX_CAROUSEL:
-        return [f"Instagram allows at most {MAX_CAROUSEL} images or videos in a carousel; "
-                f"this post has {len(request.media)}."]
+        return [_("Instagram allows at most %(limit)d images or videos in a carousel; this post has %(count)d.")
+                % {"limit": MAX_CAROUSEL, "count": len(request.media)}]
     return [problem for item in request.media if (problem := _item_problem(item, carousel=len(request.media) > 1))]
 
 
 def _item_problem(item: MediaItem, *, carousel: bool) -> str:
     if item.kind == "image":
         if item.size_bytes > MAX_IMAGE_BYTES:
-            return "Instagram accepts images of at most 8 MB; one image of this post is larger."
+            return _("Instagram accepts images of at most 8 MB; one image of this post is larger.")
         return ""
     low, high = REEL_SECONDS
     if carousel and item.duration_s > CAROUSEL_VIDEO_SECONDS:
-        return f"Instagram allows videos of at most {CAROUSEL_VIDEO_SECONDS:.0f} seconds in a carousel."
+        return _("Instagram allows videos of at most %(seconds)d seconds in a carousel.") % {
+            "seconds": CAROUSEL_VIDEO_SECONDS}
     if not carousel and item.duration_s and not low <= item.duration_s <= high:
-        return f"Instagram reels must last from {low:.0f} seconds to {high / 60:.0f} minutes."
+        return _("Instagram reels must last from %(low)d seconds to %(high)d minutes.") % {
+            "low": low, "high": high / 60}
     return ""
 
 

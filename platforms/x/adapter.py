@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import requests
 import tweepy
+from django.utils.translation import gettext
 
 from platforms.errors import ContentRejected, NotSupported, OutcomeUnknown, PlatformError, TransientError
 from platforms.http import rate_limits
@@ -70,10 +71,11 @@ class XAdapter:
         parts = compose_parts(request)
         problems = []
         if not parts[0] and not request.media:
-            problems.append("X needs text (or media) for a post; this post is empty.")
+            problems.append(gettext("X needs text (or media) for a post; this post is empty."))
         empty = [str(n) for n, part in enumerate(parts[1:], start=2) if not part]
         if empty:
-            problems.append(f"X cannot publish an empty thread part (part {', '.join(empty)}).")
+            problems.append(gettext("X cannot publish an empty thread part (part %(parts)s).")
+                            % {"parts": ", ".join(empty)})
         return (problems + length_problems(parts) + media.problems(request.media) + poll_problems(request)
                 + quote_problems(request))
 

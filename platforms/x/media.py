@@ -13,6 +13,9 @@ from typing import Any
 
 import requests
 import tweepy
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from platforms.errors import ContentRejected, NotReady, TransientError
 from platforms.http import build_session
@@ -31,6 +34,12 @@ CHUNK_BYTES = MIB  # X allows larger APPEND segments; 1 MiB keeps each request s
 ALT_TEXT_MAX = 1000
 MAX_IMAGES = 4
 PENDING = ("pending", "in_progress")
+# One sentence per kind, so each language can word (and inflect) the kind itself.
+TOO_BIG = {
+    "image": gettext_lazy("X accepts an image of at most %(limit)d MB; file %(number)d is %(size)s MB."),
+    "gif": gettext_lazy("X accepts a GIF of at most %(limit)d MB; file %(number)d is %(size)s MB."),
+    "video": gettext_lazy("X accepts a video of at most %(limit)d MB; file %(number)d is %(size)s MB."),
+}
 DEFAULT_CHECK_AFTER_S = 5.0
 
 
@@ -40,10 +49,12 @@ def problems(media: tuple[MediaItem, ...]) -> list[str]:
     moving = [kind for kind in kinds if kind != "image"]
     found: list[str] = []
     if moving and len(kinds) > 1:
-        found.append("X allows either up to 4 images or 1 video (or GIF) per post, not both."
-                     if "image" in kinds else f"X allows 1 video or GIF per post; this post has {len(moving)}.")
+        found.append(_("X allows either up to 4 images or 1 video (or GIF) per post, not both.")
+                     if "image" in kinds else
+                     _("X allows 1 video or GIF per post; this post has %(count)d.") % {"count": len(moving)})
     elif len(kinds) > MAX_IMAGES:
-        found.append(f"X allows at most {MAX_IMAGES} images per post; this post has {len(kinds)}.")
+        found.append(_("X allows at most %(limit)d images per post; this post has %(count)d.")
+                     % {"limit": MAX_IMAGES, "count": len(kinds)})
     for number, item in enumerate(media, start=1):
         found += _item_problems(number, item)
     return found
@@ -53,12 +64,14 @@ def _item_problems(number: int, item: MediaItem) -> list[str]:
     found = []
     if item.mime_type not in MIME_TYPES[item.kind]:
         allowed = ", ".join(t for types in MIME_TYPES.values() for t in types)
-        found.append(f"X cannot show file {number} ({item.mime_type or 'unknown type'}); it accepts {allowed}.")
+        found.append(_("X cannot show file %(number)d (%(type)s); it accepts %(allowed)s.")
+                     % {"number": number, "type": item.mime_type or _("unknown type"), "allowed": allowed})
     if item.size_bytes > MAX_BYTES[item.kind]:
-        found.append(f"X accepts a {item.kind} of at most {MAX_BYTES[item.kind] // MIB} MB; "
-                     f"file {number} is {item.size_bytes / MIB:.1f} MB.")
+        found.append(TOO_BIG[item.kind] % {"limit": MAX_BYTES[item.kind] // MIB, "number": number,
+                                           "size": number_format(item.size_bytes / MIB, 1)})
     if len(item.alt_text) > ALT_TEXT_MAX:
-        found.append(f"X allows alt text of at most {ALT_TEXT_MAX} characters; file {number} has {len(item.alt_text)}.")
+        found.append(_("X allows alt text of at most %(limit)d characters; file %(number)d has %(count)d.")
+                     % {"limit": ALT_TEXT_MAX, "number": number, "count": len(item.alt_text)})
     return found
 
 

@@ -10,7 +10,9 @@ import hashlib
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
+from django.utils.translation import gettext as _
 from twitter_text import extract_urls_with_indices, parse_tweet
 
 from platforms.types import PublishRequest
@@ -31,6 +33,7 @@ def compose_parts(request: PublishRequest) -> list[str]:
     return [root, *(part.strip() for part in request.thread)]
 
 
+@lru_cache(maxsize=4096)  # the composer's counter and bulk import's dry run ask again for the same texts
 def weighted_length(text: str) -> int:
     return parse_tweet(text).weightedLength
 
@@ -41,10 +44,12 @@ def length_problems(parts: list[str]) -> list[str]:
         length = weighted_length(part)
         if length <= MAX_WEIGHTED_LENGTH:
             continue
-        which = "this post" if index == 0 else f"thread part {index + 1}"
+        values = {"length": length, "limit": MAX_WEIGHTED_LENGTH, "part": index + 1}
         problems.append(
-            "X counts 23 characters per link and 2 per emoji/CJK character: "
-            f"{which} is {length} of {MAX_WEIGHTED_LENGTH}."
+            _("X counts 23 characters per link and 2 per emoji/CJK character: this post is %(length)d of %(limit)d.")
+            % values if index == 0 else
+            _("X counts 23 characters per link and 2 per emoji/CJK character: thread part %(part)d is %(length)d of "
+              "%(limit)d.") % values
         )
     return problems
 
@@ -57,17 +62,18 @@ def poll_problems(request: PublishRequest) -> list[str]:
         return []
     problems = []
     if not MIN_POLL_OPTIONS <= len(options) <= MAX_POLL_OPTIONS:
-        problems.append(f"An X poll needs 2 to 4 options; this one has {len(options)}.")
+        problems.append(_("An X poll needs 2 to 4 options; this one has %(count)d.") % {"count": len(options)})
     bad = [str(n) for n, option in enumerate(options, start=1) if not 1 <= len(option.strip()) <= MAX_POLL_OPTION]
     if bad:
-        problems.append(f"Each X poll option must be 1 to {MAX_POLL_OPTION} characters (option {', '.join(bad)}).")
+        problems.append(_("Each X poll option must be 1 to %(limit)d characters (option %(options)s).")
+                        % {"limit": MAX_POLL_OPTION, "options": ", ".join(bad)})
     if not MIN_POLL_MINUTES <= minutes <= MAX_POLL_MINUTES:
-        problems.append(f"An X poll runs from 5 minutes to 7 days ({MAX_POLL_MINUTES} minutes); "
-                        f"this one is set to {minutes} minutes.")
+        problems.append(_("An X poll runs from 5 minutes to 7 days (%(limit)d minutes); this one is set to "
+                          "%(minutes)d minutes.") % {"limit": MAX_POLL_MINUTES, "minutes": minutes})
     if request.media:
-        problems.append("X does not allow a poll and images or videos in the same post; remove one of them.")
+        problems.append(_("X does not allow a poll and images or videos in the same post; remove one of them."))
     if request.quote_of:
-        problems.append("X does not allow a poll in a quote post; remove the poll or the quoted post.")
+        problems.append(_("X does not allow a poll in a quote post; remove the poll or the quoted post."))
     return problems
 
 
@@ -102,5 +108,5 @@ def quote_id(quote_of: str) -> str:
 
 def quote_problems(request: PublishRequest) -> list[str]:
     if request.quote_of and not quote_id(request.quote_of):
-        return ["X can only quote a post given by its id or its x.com address; check the quoted post."]
+        return [_("X can only quote a post given by its id or its x.com address; check the quoted post.")]
     return []

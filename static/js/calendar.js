@@ -11,6 +11,8 @@
   const toastText = document.getElementById("calendar-toast-text");
   const undoButton = document.getElementById("calendar-undo");
   const viewNames = { dayGridMonth: "month", timeGridWeek: "week", listMonth: "list" };
+  // Messages in the interface language, from the page (scheduler/calendar_i18n.py).
+  const texts = config.messages;
   let undoToken = null;
 
   function filterParams() {
@@ -28,7 +30,7 @@
     fetch(config.feedUrl + "?" + params.toString(), { headers: { Accept: "application/json" } })
       .then((response) => response.ok ? response.json() : response.json().then((body) => Promise.reject(body)))
       .then(success)
-      .catch((body) => { showToast((body && body.error) || "The calendar could not load its posts."); failure(body); });
+      .catch((body) => { showToast((body && body.error) || texts.loadFailed); failure(body); });
   }
 
   function post(url, data) {
@@ -38,7 +40,7 @@
       body: new URLSearchParams(data),
     }).then((response) => response.json().catch(() => ({})).then((body) => {
       if (!response.ok) {
-        const fallback = response.status === 403 ? "Your role cannot reschedule posts." : "That did not work.";
+        const fallback = response.status === 403 ? texts.forbidden : texts.failed;
         return Promise.reject(new Error(body.error || fallback));
       }
       return body;
@@ -133,8 +135,23 @@
     timeZone: config.timeZone,
     initialView: config.initialView,
     initialDate: config.initialDate || config.today,
+    // The language code alone makes FullCalendar format dates with the browser's Intl in that language;
+    // its own words (buttons, hints, "all day") come translated from the page, so no locale file is needed.
+    locale: config.locale,
     firstDay: config.firstDay,
     buttonText: config.buttonText,
+    buttonHints: config.buttonHints,
+    viewHint: config.viewHint,
+    navLinkHint: config.navLinkHint,
+    moreLinkHint: config.moreLinkHint,
+    moreLinkText: config.moreLinkText,
+    allDayText: config.allDayText,
+    noEventsText: config.noEventsText,
+    closeHint: config.closeHint,
+    timeHint: config.timeHint,
+    eventHint: config.eventHint,
+    weekText: config.weekText,
+    weekTextLong: config.weekTextLong,
     headerToolbar: { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,listMonth" },
     height: "auto",
     nowIndicator: true,

@@ -22,7 +22,8 @@
     const valid = verdict.dataset.valid === "true";
     f.querySelectorAll("[data-needs-valid]").forEach(function (button) {
       button.disabled = !valid;
-      button.title = valid ? "" : button.dataset.blockedTitle || "Fix the problems listed first.";
+      // The form carries the translated hint; the English one is only a last resort.
+      button.title = valid ? "" : button.dataset.blockedTitle || f.dataset.blockedTitle || "Fix the problems listed first.";
     });
   }
 

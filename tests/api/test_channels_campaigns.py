@@ -43,7 +43,9 @@ def test_campaign_crud(caller):
     body = created.json()
     campaign = Campaign.objects.get(pk=body["id"])
     assert campaign.workspace_id == caller.workspace.pk and campaign.utm_defaults["utm_campaign"] == "spring"
-    assert body["audiences"] == [{"name": "DACH", "region": "DE", "language": "de"}]
+    # The flat shape older clients sent is stored in the one shape the campaign pages use too.
+    assert body["audiences"] == [{"key": "dach", "name": "DACH",
+                                  "attributes": {"region": "DE", "language": "de", "climate": ""}}]
     assert caller.get("/campaigns/").json()["results"][0]["id"] == campaign.pk
     patched = caller.patch(f"/campaigns/{campaign.pk}/", {"goal": "Sell more umbrellas"})
     assert patched.status_code == 200 and patched.json()["goal"] == "Sell more umbrellas"

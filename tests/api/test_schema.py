@@ -12,11 +12,14 @@ import re
 
 import pytest
 from django.test import override_settings
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from media.selectors import media_item
+from media.services import asset_upload
 from tests.api.conftest import API
 from tests.factories import CampaignFactory, ChannelFactory, DeliveryFactory, PostFactory
+from tests.media.conftest import jpeg_with_exif, mp4_bytes, png_bytes, upload
 from workspaces.models import Role
 
 pytestmark = [pytest.mark.django_db]
@@ -42,8 +45,10 @@ def test_schema_describes_the_api(caller):
         "type": "http", "scheme": "bearer", "description": "A personal API token: smo_…"}
     assert set(schema["paths"]) == {f"{API}/{p}" for p in (
         "channels/", "channels/{id}/", "campaigns/", "campaigns/{id}/", "posts/", "posts/{id}/",
-        "posts/{id}/schedule/", "posts/{id}/publish-now/", "posts/{id}/retry-failed/", "deliveries/",
-        "deliveries/{id}/", "deliveries/{id}/cancel/")}
+        "posts/{id}/schedule/", "posts/{id}/publish-now/", "posts/{id}/retry-failed/", "posts/{id}/queue/",
+        "posts/{id}/approval/", "posts/{id}/approval/decide/",
+        "deliveries/",
+        "deliveries/{id}/", "deliveries/{id}/cancel/", "media/", "media/{id}/")}
     operation_ids = [op["operationId"] for item in schema["paths"].values() for op in item.values()]
     assert len(operation_ids) == len(set(operation_ids)) and "posts_list" in operation_ids
     assert "results" in json.dumps(schema["components"]["schemas"]["PaginatedPostList"])
@@ -83,11 +88,14 @@ def operations(schema: dict) -> list[tuple[str, str, list[str]]]:
 
 
 @pytest.fixture
-def fuzz_target(make_caller):
+def fuzz_target(make_caller, settings, tmp_path):
     """An admin with one object of each kind (set up once: function fixtures are not reset per example)."""
+    settings.MEDIA_ROOT = tmp_path / "media"  # uploads and deletes touch only this test's files
     caller = make_caller(role=Role.ADMIN)
     channel = ChannelFactory(workspace=caller.workspace, platform="x")
-    post = PostFactory(workspace=caller.workspace, campaign=CampaignFactory(workspace=caller.workspace))
+    asset = asset_upload(caller.workspace, upload("a.png", png_bytes()))
+    post = PostFactory(workspace=caller.workspace, campaign=CampaignFactory(workspace=caller.workspace),
+                       media=[media_item(asset)])  # a pending post uses the file: its delete answers 409
     DeliveryFactory(post=post, channel=channel)
     return caller, operations(schema_of(caller.client))
 
@@ -111,3 +119,57 @@ def test_no_operation_answers_500_for_random_json(fuzz_target, data):
     assert response.status_code < 500, (method, path, body, response.content[:500])
     if object_id.isdigit():  # other ids do not match the URL pattern: Django's own 404 page answers
         assert response.status_code == 204 or response["Content-Type"].startswith("application/json")
+
+
+def test_media_upload_is_described_as_multipart_with_a_binary_file(caller):
+    schema = schema_of(caller.client)
+    body = schema["paths"][f"{API}/media/"]["post"]["requestBody"]
+    assert body["required"] is True and list(body["content"]) == ["multipart/form-data"]
+    upload_form = schema["components"]["schemas"][body["content"]["multipart/form-data"]["schema"]["$ref"]
+                                                  .rsplit("/", 1)[-1]]
+    assert upload_form["properties"]["file"] == {
+        "type": "string", "format": "binary",
+        "description": "JPEG, PNG, GIF, WebP, MP4 or MOV. The type is read from the content."}
+    assert upload_form["required"] == ["file"] and upload_form["properties"]["alt_text"]["maxLength"] == 1000
+    media_item_in = schema["components"]["schemas"]["MediaItemRequest"]["properties"]
+    assert {"url", "asset"} <= set(media_item_in) and "path" not in media_item_in  # paths are answered, not taken
+
+
+def multipart_operations(schema: dict) -> list[tuple[str, str, dict]]:
+    found = []
+    for path, item in schema["paths"].items():
+        for method, op in item.items():
+            ref = op.get("requestBody", {}).get("content", {}).get("multipart/form-data", {}).get("schema", {})
+            if ref:
+                component = schema["components"]["schemas"][ref["$ref"].rsplit("/", 1)[-1]]
+                found.append((method.upper(), path, component["properties"]))
+    return found
+
+
+FILE_BYTES = st.sampled_from([png_bytes(), jpeg_with_exif(), mp4_bytes(), jpeg_with_exif()[:700], b"",
+                              b"GIF89a", b"\x00\x00\x00\x18ftypmp42"]) | st.binary(max_size=200)
+
+
+@override_settings(API_THROTTLE_RATE=None)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(data=st.data())
+def test_no_multipart_operation_answers_500(fuzz_target, data):
+    """Random multipart forms (files of random bytes and names, damaged media, odd text) on every operation
+    that takes multipart/form-data, which the JSON fuzz above cannot reach."""
+    caller, _ops = fuzz_target
+    ops = multipart_operations(schema_of(caller.client))
+    assert ops, "no multipart operation in the schema"
+    method, path, properties = data.draw(st.sampled_from(ops))
+    form = {}
+    for name, prop in properties.items():
+        if data.draw(st.booleans()):
+            continue
+        if prop.get("format") == "binary":
+            form[name] = upload(data.draw(st.text(max_size=20)) or "x", data.draw(FILE_BYTES))
+        else:
+            form[name] = data.draw(st.text(max_size=40) | st.just("y" * 1001))
+    response = getattr(caller.client, method.lower())(path, form, format="multipart")
+    event(f"{method} {path} -> {response.status_code}")  # --hypothesis-show-statistics: uploads do get stored
+    assert response.status_code < 500, (method, path, form, response.content[:500])
+    assert response["Content-Type"].startswith("application/json")

@@ -246,7 +246,7 @@ def test_at_prefill_is_shown_on_the_workspace_clock(client: Client, workspace) -
     assert 'value="2036-07-01T08:00"' in html  # a wall time stays a wall time
 
 
-def test_queue_is_refused_until_queues_exist(client: Client, workspace, x) -> None:
-    login(client, workspace)
+def test_queue_is_refused_for_a_channel_without_a_queue(client: Client, workspace, x) -> None:
+    login(client, workspace)  # the queue flow itself is tested in tests/queues/test_views.py
     answer = client.post(url("submit", workspace), form(x, action="queue"))
-    assert answer.status_code == 422 and "Posting queues are not set up" in answer.content.decode()
+    assert answer.status_code == 422 and "Acme X has no posting queue yet" in answer.content.decode()

@@ -107,7 +107,7 @@ def test_render_request_variant_overrides_and_inherits(fake):
     VariantFactory(post=post, channel=delivery.channel, link="https://example.com/x", media=[])
     request = render_request(delivery)
     assert request.text == "Base"  # null in the variant: inherited
-    assert request.link == "https://example.com/x"
+    assert request.link == "https://example.com/x?utm_source=smo"  # the variant's link, tagged by the campaign
     assert request.media == ()  # an empty list is an override, not "inherit"
     assert request.thread == ("part two",)
     assert request.channel.external_id == delivery.channel.external_id
