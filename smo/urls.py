@@ -10,6 +10,7 @@ urlpatterns = [
     path("review/", include("approvals.urls_public")),
     path("w/<slug:slug>/approvals/", include("approvals.urls")),
     path("w/<slug:slug>/import/", include("imports.urls")),
+    path("w/<slug:slug>/inbox/", include("inbox.urls")),
     path("w/<slug:slug>/campaigns/", include("scheduler.urls_campaigns")),
     path("w/<slug:slug>/queues/", include("scheduler.urls_queues")),
     path("w/<slug:slug>/", include("workspaces.urls_workspace")),

@@ -135,10 +135,15 @@ def test_approval_queue_is_german(world: Workspace) -> None:
     assert ">Freigeben</button>" in html and ">Ablehnen</button>" in html
 
 
-def test_import_history_is_german(world: Workspace) -> None:
-    html = german_admin(world).get(PAGES["import"][0]).content.decode()
+def test_import_history_and_job_page_are_german(world: Workspace) -> None:
+    client = german_admin(world)
+    html = client.get(PAGES["import"][0]).content.decode()
     assert "Frühere Importe" in html and "Geprüft, bereit zum Import" in html
     assert "03.06.2030 10:00" in html and "2030-06-03 10:00" not in html
+    job = ImportJob.objects.get(workspace=world)
+    page = client.get(f"/w/acme/import/{job.pk}/").content.decode()
+    assert re.search(r"Hochgeladen am 03\.06\.2030 10:00 CEST von \S+ · 2 Zeilen", page)
+    assert ">Probelauf</h2>" in page
 
 
 def test_import_row_errors_name_times_in_german(workspace: Workspace, x: Channel, clock: Any) -> None:
