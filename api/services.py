@@ -37,7 +37,7 @@ def post_update(post: Post, content: dict[str, Any], variants: Iterable[dict[str
     """Change content and, when `variants` is given, replace the post's variants with exactly those."""
     with transaction.atomic():
         if variants is not None:
-            post_set_variants(post, _replacing(variants))
+            post_set_variants(post, _replacing(variants), actor=actor)
         return post_update_content(post, actor=actor, **content)
 
 

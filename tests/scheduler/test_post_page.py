@@ -123,3 +123,13 @@ def test_deliveries_list_links_to_the_post_page(client: Client, post_with_mixed_
 def test_actions_need_post(client: Client, post_with_mixed_outcomes) -> None:
     post, _ = post_with_mixed_outcomes
     assert login(client, post.workspace).get(url("post_retry_failed", post)).status_code == 405
+
+
+def test_a_delivery_held_by_a_paused_queue_says_why(client):
+    post = PostFactory(text="Held back")
+    held = DeliveryFactory(post=post, state=DeliveryState.SCHEDULED, due_at=None,
+                           channel=ChannelFactory(workspace=post.workspace))
+    page = login(client, post.workspace).get(
+        reverse("scheduler:post", kwargs={"slug": post.workspace.slug, "post_id": post.pk}))
+    section = page.content.decode().split(f'data-delivery="{held.pk}"')[1]
+    assert "posting queue is paused" in section
