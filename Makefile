@@ -1,5 +1,5 @@
 # SMO: the two commands are `make run` and `make test`; everything else is for developers.
-.PHONY: run test setup setup-dev bench bench-web lint clean
+.PHONY: run test setup setup-dev bench bench-web bench-inbox lint clean
 
 PYTEST_ARGS ?=
 export PYTEST_ARGS
@@ -21,6 +21,9 @@ bench: setup-dev
 
 bench-web: setup-dev
 	.venv/bin/python bench/web.py
+
+bench-inbox: setup-dev
+	.venv/bin/python bench/inbox.py
 
 lint: setup-dev
 	.venv/bin/ruff check .

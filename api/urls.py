@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from api import views, views_approvals, views_deliveries, views_media, views_pages, views_posts, views_queue
+from api import (
+    views,
+    views_approvals,
+    views_deliveries,
+    views_inbox,
+    views_media,
+    views_pages,
+    views_posts,
+    views_queue,
+)
 from api.schema import SchemaView
 
 app_name = "api"
@@ -28,4 +37,10 @@ urlpatterns = [
     path("deliveries/<int:pk>/cancel/", views_deliveries.DeliveryCancel.as_view(), name="delivery_cancel"),
     path("media/", views_media.MediaList.as_view(), name="media"),
     path("media/<int:pk>/", views_media.MediaDetail.as_view(), name="media_asset"),
+    path("inbox/", views_inbox.InboxList.as_view(), name="inbox"),
+    path("inbox/<int:pk>/", views_inbox.InboxDetail.as_view(), name="inbox_conversation"),
+    path("inbox/<int:pk>/assign/", views_inbox.InboxAssign.as_view(), name="inbox_assign"),
+    path("inbox/<int:pk>/status/", views_inbox.InboxStatus.as_view(), name="inbox_status"),
+    path("inbox/<int:pk>/tags/", views_inbox.InboxTags.as_view(), name="inbox_tags"),
+    path("inbox/<int:pk>/reply/", views_inbox.InboxReply.as_view(), name="inbox_reply"),
 ]

@@ -338,18 +338,21 @@ def web_env(database_url: str) -> dict[str, str]:
     return env
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="smo-bench-web-"))
+def in_throwaway_database(args: argparse.Namespace, name: str, run_with: Callable[..., Any],
+                          extra_env: dict[str, str] | None = None) -> tuple[Any, str]:
+    """Migrate a fresh database (PostgreSQL `name`, or a temporary SQLite file with --sqlite), run
+    `run_with(args, env)` against it, and drop it afterwards unless --keep-db. Returns (result, kind)."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"smo-bench-{name}-"))
     if args.sqlite:
-        env, database = web_env(f"sqlite:///{workdir / 'bench.sqlite3'}"), "sqlite"
+        env, kind = web_env(f"sqlite:///{workdir / 'bench.sqlite3'}"), "sqlite"
     else:
-        common.recreate_database(DATABASE)
-        env, database = web_env(common.database_url(DATABASE)), "postgresql"
+        common.recreate_database(name)
+        env, kind = web_env(common.database_url(name)), "postgresql"
+    env.update(extra_env or {})
     os.environ.update(env)
     try:
         common.migrate(env)
-        results = run(args, env)
+        return run_with(args, env), kind
     finally:
         from django.db import connections
 
@@ -359,7 +362,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
             if not args.sqlite:
-                common.drop_database(DATABASE)
+                common.drop_database(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    results, database = in_throwaway_database(args, DATABASE, run)
     month = calendar_feed.calendar_for(datetime.now(UTC).date()).month.isoformat()[:7]
     line = summary(results, args, database, month)
     print_report(line, results)

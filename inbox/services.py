@@ -1,221 +1,33 @@
 """Inbox writes: storing what channels report back, the sync runs, webhook event processing.
 
-Ingestion is idempotent and race-safe on PostgreSQL and SQLite alike: the (channel, external_id)
-unique constraints decide, inserts ignore conflicts, and everything derived (counts, newest item,
-the link to our Delivery) is recomputed from the rows or set by conditional UPDATEs, so the same
-entries arriving twice, out of order or from two workers at once leave one row each.
+Storing itself (idempotent, race-safe, a constant number of queries per batch) lives in inbox.ingest;
+inbox_ingest is re-exported here, where the sync and the webhook processing call it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Case, Exists, OuterRef, Q, When
 from django.utils import timezone
 
-from inbox.cleaning import clean_field, clean_text, clean_url, raw_record
-from inbox.models import Conversation, InboxItem, ItemKind, ProcessedEvent, SyncState
+from inbox.ingest import IngestCounts, entry_key, inbox_ingest, ingest_entries
+from inbox.models import ProcessedEvent, SyncState
 from inbox.selectors import channels_with_inbox
 from platforms.errors import AuthExpired, PlatformError, RateLimited
 from platforms.models import Channel, Health, WebhookEvent
 from platforms.registry import UnknownPlatform, get_adapter
 from platforms.services import channel_mark_needs_reconnect, channel_ref
-from platforms.types import InboxEntry, WebhookItem
-from scheduler.models import Delivery
+from platforms.types import InboxEntry
+
+__all__ = ["IngestCounts", "inbox_ingest", "inbox_sync_channel", "inbox_sync_claim_due", "webhook_event_process",
+           "webhook_events_process"]
 
 logger = logging.getLogger(__name__)
-ID_MAX = 200
-KINDS = set(ItemKind.values)
-# A comment thread (comments and replies on one post) is one conversation kind.
-CONVERSATION_KIND = {"comment": "comment", "reply": "comment", "mention": "mention", "message": "message"}
-
-
-@dataclass(frozen=True)
-class IngestCounts:
-    received: int = 0
-    created: int = 0  # new rows (an upper bound when another worker stores the same items at once)
-    duplicates: int = 0  # already stored, or repeated within the batch
-    rejected: int = 0  # unusable entries: no id, unknown kind, no date
-
-
-@dataclass
-class _Row:
-    item: InboxItem  # unsaved
-    thread: str  # the conversation's external id
-    post: str  # our post's external id, when known
-
-
-def _row(channel: Channel, entry: InboxEntry, source: str) -> _Row | None:
-    """An unsaved InboxItem from one entry, or None when the entry cannot be stored at all."""
-    external_id = clean_field(entry.external_id, ID_MAX * 2).strip()
-    created_at = entry.created_at
-    if not external_id or len(external_id) > ID_MAX or entry.kind not in KINDS or not isinstance(created_at, datetime):
-        return None
-    if timezone.is_naive(created_at):
-        created_at = created_at.replace(tzinfo=UTC)
-    author_id = clean_field(entry.author_id, ID_MAX)
-    conversation = clean_field(entry.conversation_id, ID_MAX) or _fallback_thread(entry.kind, author_id, external_id)
-    item = InboxItem(
-        workspace_id=channel.workspace_id, channel=channel, external_id=external_id, kind=entry.kind,
-        author_id=author_id, author_name=clean_field(entry.author_name, 200),
-        author_handle=clean_field(entry.author_handle, 200), author_avatar_url=clean_url(entry.author_avatar_url),
-        author_url=clean_url(entry.author_url), permalink=clean_url(entry.permalink), text=clean_text(entry.text),
-        in_reply_to=clean_field(entry.in_reply_to, ID_MAX), hidden=bool(entry.hidden), from_us=bool(entry.from_us),
-        raw=raw_record(entry, source), created_at=created_at,
-    )
-    return _Row(item, conversation, clean_field(entry.post_external_id, ID_MAX))
-
-
-def _fallback_thread(kind: str, author_id: str, external_id: str) -> str:
-    # A direct message without a thread id is threaded by its author; anything else stands alone.
-    return f"dm:{author_id}" if kind == ItemKind.MESSAGE and author_id else external_id
-
-
-def inbox_ingest(channel: Channel, entries: Iterable[InboxEntry], *, source: str = "poll") -> IngestCounts:
-    """Store entries for `channel`: one InboxItem per (channel, external_id), threaded into Conversations."""
-    entries = list(entries)
-    rows: dict[str, _Row] = {}
-    rejected = 0
-    for entry in entries:
-        row = _row(channel, entry, source)
-        if row is None:
-            rejected += 1
-            logger.warning("Inbox entry from %s channel %s dropped: no usable id, kind or date",
-                           channel.platform, channel.pk)
-        else:
-            rows.setdefault(row.item.external_id, row)  # the first copy wins within one batch
-    if not rows:
-        return IngestCounts(received=len(entries), rejected=rejected)
-    with transaction.atomic():
-        _join_parent_threads(channel, list(rows.values()))
-        threads = _conversations(channel, list(rows.values()))
-        stored = set(InboxItem.objects.filter(channel=channel, external_id__in=list(rows))
-                     .values_list("external_id", flat=True))
-        new = [row for key, row in rows.items() if key not in stored]
-        for row in new:
-            row.item.conversation = threads[row.thread]
-        InboxItem.objects.bulk_create([row.item for row in new], ignore_conflicts=True, batch_size=500)
-        _refresh_conversations(channel, new)
-        _name_stored(channel, [row for key, row in rows.items() if key in stored])
-    return IngestCounts(received=len(entries), created=len(new), duplicates=len(entries) - rejected - len(new),
-                        rejected=rejected)
-
-
-def _join_parent_threads(channel: Channel, rows: list[_Row]) -> None:
-    """An answer to a known public item joins that item's thread (and becomes a reply in it).
-
-    X's Account Activity events name only the post a reply answers, never the conversation, and call
-    an answer to another fan's comment a mention; polling names our root post. Without this, the same
-    reply would start a thread of its own when it came by webhook, unlinked from our Delivery."""
-    parents = {row.item.in_reply_to for row in rows if row.item.in_reply_to and row.item.kind != ItemKind.MESSAGE}
-    if not parents:
-        return
-    known = {pk: (thread, post) for pk, thread, post in InboxItem.objects.filter(
-        channel=channel, external_id__in=parents, conversation__kind=ItemKind.COMMENT,
-    ).values_list("external_id", "conversation__external_id", "conversation__post_external_id")}
-    for row in sorted(rows, key=lambda r: r.item.created_at):  # a parent in the same batch comes first
-        parent = known.get(row.item.in_reply_to) if row.item.kind != ItemKind.MESSAGE else None
-        if parent is not None:
-            row.thread, row.post, row.item.kind = parent[0], parent[1] or row.post, ItemKind.REPLY
-        if CONVERSATION_KIND[row.item.kind] == ItemKind.COMMENT:
-            known.setdefault(row.item.external_id, (row.thread, row.post))
-
-
-def _conversations(channel: Channel, rows: list[_Row]) -> dict[str, Conversation]:
-    """The Conversation of every row's thread, created where missing (conflicts ignored)."""
-    first: dict[str, _Row] = {}
-    for row in sorted(rows, key=lambda r: r.item.created_at):
-        first.setdefault(row.thread, row)
-    Conversation.objects.bulk_create([_new_conversation(channel, key, row) for key, row in first.items()],
-                                     ignore_conflicts=True)
-    found = Conversation.objects.filter(channel=channel, external_id__in=list(first))
-    return {conversation.external_id: conversation for conversation in found}
-
-
-def _new_conversation(channel: Channel, key: str, row: _Row) -> Conversation:
-    item = row.item
-    author = {} if item.from_us else {"author_id": item.author_id, "author_name": item.author_name,
-                                      "author_handle": item.author_handle, "author_avatar_url": item.author_avatar_url}
-    # X threads replies by the root post's id: a comment thread's key is our post unless told otherwise.
-    post = row.post or (key if item.kind in ("comment", "reply") and key != item.external_id else "")
-    title = item.author_name if item.kind in ("message", "mention") and not item.from_us else ""
-    return Conversation(workspace_id=channel.workspace_id, channel=channel, external_id=key,
-                        kind=CONVERSATION_KIND[item.kind], post_external_id=post, title=title, **author)
-
-
-def _refresh_conversations(channel: Channel, new: list[_Row]) -> None:
-    """Counts from the rows; newest item, missing author and the Delivery link by conditional updates."""
-    if not new:
-        return
-    ids = {row.item.conversation_id for row in new}
-    count = (InboxItem.objects.filter(conversation=OuterRef("pk")).values("conversation")
-             .annotate(n=Count("pk")).values("n"))
-    Conversation.objects.filter(pk__in=ids).update(item_count=Subquery(count))
-    newest: dict[int, InboxItem] = {}
-    for item in (row.item for row in new):
-        pk = item.conversation_id
-        if pk not in newest or item.created_at > newest[pk].created_at:
-            newest[pk] = item
-    for pk, row in newest.items():
-        # Only moves forward: an older item arriving late does not replace the snippet.
-        Conversation.objects.filter(pk=pk).filter(Q(last_item_at__isnull=True) | Q(last_item_at__lt=row.created_at)) \
-            .update(last_item_at=row.created_at, snippet=clean_field(row.text, 300))
-    _fill_authors(new)
-    _link_deliveries(channel, ids)
-
-
-def _fill_authors(new: list[_Row]) -> None:
-    """A thread first seen through our own reply learns who the other party is from a later item."""
-    for row in new:
-        item = row.item
-        if not item.from_us and item.author_id:
-            _name_conversation(item.conversation_id, item)
-        if row.post:
-            Conversation.objects.filter(pk=item.conversation_id, post_external_id="").update(post_external_id=row.post)
-
-
-def _name_conversation(conversation_id: int, item: InboxItem) -> None:
-    """Who the other party is, where the thread does not know yet (no one, or an id without a name)."""
-    unnamed = Q(author_id="") | Q(author_id=item.author_id, author_name="")
-    Conversation.objects.filter(unnamed, pk=conversation_id).update(
-        author_id=item.author_id, author_name=item.author_name, author_handle=item.author_handle,
-        author_avatar_url=item.author_avatar_url)
-    if item.author_name and item.kind in ("message", "mention"):
-        Conversation.objects.filter(pk=conversation_id, title="").update(title=item.author_name)
-
-
-def _name_stored(channel: Channel, seen: list[_Row]) -> None:
-    """Meta's messaging webhooks carry only the sender's id: the poll that brings the same item again
-    names its author, on the item and on its thread."""
-    named = {row.item.external_id: row.item for row in seen if row.item.author_name and not row.item.from_us}
-    blank = InboxItem.objects.filter(channel=channel, external_id__in=list(named), author_name="")
-    for pk, key, conversation_id, author_id in blank.values_list("pk", "external_id", "conversation_id",
-                                                                "author_id"):
-        item = named[key]
-        if item.author_id != author_id:
-            continue
-        InboxItem.objects.filter(pk=pk, author_name="").update(
-            author_name=item.author_name, author_handle=item.author_handle,
-            author_avatar_url=item.author_avatar_url, author_url=item.author_url)
-        _name_conversation(conversation_id, item)
-
-
-def _link_deliveries(channel: Channel, conversation_ids: set[int]) -> None:
-    unlinked = dict(Conversation.objects.filter(pk__in=conversation_ids, delivery__isnull=True)
-                    .exclude(post_external_id="").values_list("pk", "post_external_id"))
-    if not unlinked:
-        return
-    ours = dict(Delivery.objects.filter(channel=channel, external_id__in=set(unlinked.values()))
-                .values_list("external_id", "pk"))
-    for pk, post in unlinked.items():
-        if post in ours:
-            Conversation.objects.filter(pk=pk, delivery__isnull=True).update(delivery_id=ours[post])
 
 
 # -- polling ---------------------------------------------------------------------------------------
@@ -308,42 +120,112 @@ def _record_failure(state: SyncState, message: str, retry_at: datetime | None = 
     logger.info("Inbox sync of channel %s failed (%s in a row): %s", state.channel_id, failures, message[:200])
 
 
+
 # -- webhook events --------------------------------------------------------------------------------
 
 def webhook_event_process(event_id: int) -> ProcessedEvent | None:
     """Ingest the inbox entries of one stored webhook event, once. A replay finds the ProcessedEvent
-    row and stores nothing; entries are idempotent anyway, so a crash mid-way is safe to redo."""
-    event = WebhookEvent.objects.filter(pk=event_id).first()
-    if event is None:
-        return None
-    done = ProcessedEvent.objects.filter(event=event).first()
-    if done is not None:
+    row and stores nothing; entries are idempotent anyway, so a crash mid-way is safe to redo.
+    None when the event does not exist, or another worker is processing it at this moment."""
+    return _process_events(event_id, 1)
+
+
+def webhook_events_process(event_id: int) -> ProcessedEvent | None:
+    """webhook_event_process for this event together with up to INBOX_WEBHOOK_BATCH_SIZE - 1 other
+    pending events of the same account, ingested in one go: a burst of webhooks costs a few queries
+    per batch instead of ~20 per event, and the later tasks of the burst find their event done."""
+    return _process_events(event_id, max(1, int(_setting("INBOX_WEBHOOK_BATCH_SIZE", 200))))
+
+
+def _process_events(event_id: int, limit: int) -> ProcessedEvent | None:
+    done = ProcessedEvent.objects.filter(event_id=event_id).first()
+    if done is not None:  # the usual case once a batch has taken this event along: one query
         return done
-    created, error = 0, ""
+    head = WebhookEvent.objects.filter(pk=event_id).values_list("platform", "account_id").first()
+    if head is None:
+        return None
+    with transaction.atomic():
+        events = _claim_events(event_id, head[0], head[1], limit)
+        if events:
+            now = timezone.now()
+            ProcessedEvent.objects.bulk_create(
+                [ProcessedEvent(event_id=pk, processed_at=now, items=items, error=error[:1000])
+                 for pk, (items, error) in _ingest_events(events).items()], ignore_conflicts=True)
+    # Not found: another worker holds the event; its commit, or the pending sweep after a crash, settles it.
+    return ProcessedEvent.objects.filter(event_id=event_id).first()
+
+
+def _claim_events(event_id: int, platform: str, account_id: str, limit: int) -> list[WebhookEvent]:
+    """Claim, inside the caller's transaction, the event and up to limit - 1 other unprocessed events
+    of the same account; returned oldest first.
+
+    The claim is the row lock plus processed_at, both undone by a rollback: a worker that crashes
+    mid-batch leaves its events pending for the sweep. PostgreSQL: FOR UPDATE SKIP LOCKED, so two
+    workers take disjoint batches, and a row another worker committed meanwhile fails the re-checked
+    processed_at IS NULL. SQLite: transactions are IMMEDIATE (one writer at a time), so this read and
+    the UPDATE cannot interleave with another worker's claim."""
+    pending = (WebhookEvent.objects.filter(processed_at__isnull=True)
+               .filter(~Exists(ProcessedEvent.objects.filter(event=OuterRef("pk")))))
+    scope = Q(pk=event_id) | Q(platform=platform, account_id=account_id) if limit > 1 else Q(pk=event_id)
+    claimed = list(pending.filter(scope).order_by(Case(When(pk=event_id, then=0), default=1), "received_at", "pk")
+                   .select_for_update(skip_locked=True)
+                   .only("pk", "platform", "account_id", "payload", "received_at")[:limit])
+    if claimed:
+        WebhookEvent.objects.filter(pk__in=[event.pk for event in claimed]).update(processed_at=timezone.now())
+    return sorted(claimed, key=lambda event: (event.received_at, event.pk))
+
+
+def _ingest_events(events: list[WebhookEvent]) -> dict[int, tuple[int, str]]:
+    """Event pk -> (items newly stored from it, error). All events in one ingest per channel; if that
+    fails, event by event, so one poisonous event is recorded with its error and the others go through."""
     try:
-        items = get_adapter(event.platform).webhook_items(event.payload)
-        created, error = _ingest_webhook_items(event.platform, items)
-    except (PlatformError, UnknownPlatform) as exc:
-        error = getattr(exc, "message", str(exc))
-    except Exception as exc:  # noqa: BLE001 - a parser bug must not make the event retry forever
-        logger.exception("Webhook event %s could not be read", event.pk)
-        error = f"The event could not be read ({type(exc).__name__})."
-    processed, _ = ProcessedEvent.objects.get_or_create(
-        event=event, defaults={"processed_at": timezone.now(), "items": created, "error": error[:1000]})
-    return processed
+        with transaction.atomic():
+            return _ingest_together(events)
+    except Exception:  # noqa: BLE001 - retried one by one below, where the culprit is found
+        if len(events) == 1:
+            logger.exception("Webhook event %s could not be stored", events[0].pk)
+            return {events[0].pk: (0, "The event could not be stored; see the worker log.")}
+        logger.warning("A batch of %s webhook events failed; storing them one by one", len(events), exc_info=True)
+    outcomes: dict[int, tuple[int, str]] = {}
+    for event in events:
+        outcomes.update(_ingest_events([event]))
+    return outcomes
 
 
-def _ingest_webhook_items(platform: str, items: list[WebhookItem]) -> tuple[int, str]:
-    by_account: dict[str, list[InboxEntry]] = defaultdict(list)
-    for item in items:
-        by_account[str(item.account_id)].append(item.entry)
-    created, unknown = 0, []
-    for account, entries in by_account.items():
+def _ingest_together(events: list[WebhookEvent]) -> dict[int, tuple[int, str]]:
+    outcomes: dict[int, tuple[int, str]] = {event.pk: (0, "") for event in events}
+    # (platform, account) -> (event pk, entry), in the events' order: the oldest copy of an item wins.
+    by_account: dict[tuple[str, str], list[tuple[int, InboxEntry]]] = defaultdict(list)
+    for event in events:
+        try:
+            items = get_adapter(event.platform).webhook_items(event.payload)
+        except (PlatformError, UnknownPlatform) as exc:
+            outcomes[event.pk] = (0, getattr(exc, "message", str(exc)))
+            continue
+        except Exception as exc:  # noqa: BLE001 - a parser bug must not make the event retry forever
+            logger.exception("Webhook event %s could not be read", event.pk)
+            outcomes[event.pk] = (0, f"The event could not be read ({type(exc).__name__}).")
+            continue
+        for item in items:
+            by_account[(event.platform, str(item.account_id))].append((event.pk, item.entry))
+    created: Counter[int] = Counter()
+    unknown: dict[int, list[str]] = defaultdict(list)
+    for (platform, account), pairs in by_account.items():
         # Every workspace that connected this account owns its comments: each channel gets them.
         channels = list(Channel.objects.filter(platform=platform, external_id=account))
         if not channels:
-            unknown.append(account)
+            for pk in dict.fromkeys(pk for pk, _entry in pairs):
+                unknown[pk].append(account)
+            continue
+        owner: dict[str, int] = {}
+        for pk, entry in pairs:
+            owner.setdefault(entry_key(entry), pk)
         for channel in channels:
-            created += inbox_ingest(channel, entries, source="webhook").created
-    error = f"No {platform} channel is connected for account(s) {', '.join(unknown)[:200]}." if unknown else ""
-    return created, error
+            result = ingest_entries(channel, [entry for _pk, entry in pairs], source="webhook")
+            created.update(owner[key] for key in result.created_keys)
+    for event in events:
+        error = outcomes[event.pk][1]
+        if event.pk in unknown:
+            error = f"No {event.platform} channel is connected for account(s) {', '.join(unknown[event.pk])[:200]}."
+        outcomes[event.pk] = (created[event.pk], error)
+    return outcomes

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from platforms import webhook_events
@@ -35,6 +35,7 @@ __all__ = [
     "channel_refresh_expiring",
     "channel_refresh_token",
     "webhook_event_record",
+    "webhook_events_store",
 ]
 
 logger = logging.getLogger(__name__)
@@ -246,6 +247,48 @@ def webhook_event_record(platform: str, raw_body: bytes, payload: dict[str, Any]
     if created:
         logger.info("Stored %s webhook event %s (channel %s)", platform, event.pk, event.channel_id)
     return event, created
+
+
+def webhook_events_store(raw_body: bytes, events: list[tuple[str, dict[str, Any]]]) -> list[int]:
+    """Store verified webhook events in one round trip; returns the primary keys of those newly stored.
+
+    One `INSERT … ON CONFLICT (platform, event_id) DO NOTHING RETURNING id`: atomic on its own (a batch
+    is stored whole or not at all), race-safe on the unique constraint, and a replay returns no id. The
+    channel is matched inside the statement by the rule of _webhook_channel (the one channel of the
+    account, NULL when none or several). Backends without RETURNING fall back to webhook_event_record.
+    """
+    if not events:
+        return []
+    if connection.vendor not in ("postgresql", "sqlite") or not connection.features.can_return_columns_from_insert:
+        with transaction.atomic():
+            recorded = [webhook_event_record(platform, raw_body, payload) for platform, payload in events]
+        return [event.pk for event, created in recorded if created]
+    fields = {f.name: f for f in WebhookEvent._meta.concrete_fields}
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(fields[name].column) for name in
+                        ("platform", "event_id", "account_id", "channel", "raw_body", "payload", "received_at"))
+    # MIN = MAX: exactly one channel (COUNT in a HAVING clause without GROUP BY needs SQLite 3.39).
+    pk, platform_column, account_column = (quote(Channel._meta.get_field(name).column)
+                                           for name in ("id", "platform", "external_id"))
+    channel = (f"(SELECT CASE WHEN MIN({pk}) = MAX({pk}) THEN MIN({pk}) END FROM {quote(Channel._meta.db_table)} "
+               f"WHERE {platform_column} = %s AND {account_column} = %s)")
+    body, now = fields["raw_body"].get_db_prep_save(bytes(raw_body), connection), timezone.now()
+    rows, params = [], []
+    for platform, payload in events:
+        account = webhook_events.account_id(platform, payload)
+        rows.append(f"(%s, %s, %s, {channel}, %s, %s, %s)")
+        params += [platform, webhook_events.event_id(payload), account, platform, account or None, body,
+                   fields["payload"].get_db_prep_save(webhook_events.storable(payload), connection),
+                   fields["received_at"].get_db_prep_save(now, connection)]
+    sql = (f"INSERT INTO {quote(WebhookEvent._meta.db_table)} ({columns}) VALUES {', '.join(rows)} "
+           f"ON CONFLICT ({quote(fields['platform'].column)}, {quote(fields['event_id'].column)}) DO NOTHING "
+           f"RETURNING {quote(fields['id'].column)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        stored = [row[0] for row in cursor.fetchall()]
+    if stored:
+        logger.info("Stored %s of %s webhook event(s): %s", len(stored), len(events), stored[:20])
+    return stored
 
 
 def _webhook_channel(platform: str, account: str) -> Channel | None:

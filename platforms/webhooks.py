@@ -65,13 +65,12 @@ def _receive(request: HttpRequest, platform: str, secret: str, header: str,
 
 
 def _store(body: bytes, events: list[tuple[str, dict[str, Any]]]) -> JsonResponse:
-    # One transaction: a batch is stored whole or not at all, and the platform's retry fills it in.
-    with transaction.atomic():
-        recorded = [services.webhook_event_record(platform, body, payload) for platform, payload in events]
-        for event, created in recorded:
-            if created:  # a replay was enqueued when first stored; the inbox sweeper covers lost messages
-                transaction.on_commit(lambda pk=event.pk: _enqueue_processing(pk))
-    return JsonResponse({"received": len(recorded), "stored": sum(created for _, created in recorded)})
+    # One statement, atomic by itself: a batch is stored whole or not at all, and the platform's retry
+    # fills it in. No BEGIN/COMMIT around it: two round trips less on the hot path.
+    stored = services.webhook_events_store(body, events)
+    for pk in stored:  # a replay was enqueued when first stored; the inbox sweeper covers lost messages
+        transaction.on_commit(lambda pk=pk: _enqueue_processing(pk))
+    return JsonResponse({"received": len(events), "stored": len(stored)})
 
 
 def _enqueue_processing(event_id: int) -> None:

@@ -215,6 +215,10 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "scheduler.tasks.publish_delivery": {"queue": "publish"},
     "scheduler.tasks.reconcile_delivery": {"queue": "publish"},
+    # Replies are creates on a platform: they go out on the publish queue, like posts (an exact name wins
+    # over the pattern below).
+    "inbox.tasks.send_reply": {"queue": "publish"},
+    "inbox.tasks.replies_due": {"queue": "publish"},
     "inbox.tasks.*": {"queue": "sync"},
     "platforms.tasks.*": {"queue": "sync"},
 }
@@ -244,6 +248,13 @@ if TOKEN_REFRESH_MARGIN_MINUTES * 60 < 2 * TOKEN_REFRESH_INTERVAL_SECONDS:
 INBOX_SYNC_INTERVAL_SECONDS = env.number("INBOX_SYNC_INTERVAL_SECONDS", 300.0)
 INBOX_SYNC_BATCH_SIZE = env.integer("INBOX_SYNC_BATCH_SIZE", 200, minimum=1)
 INBOX_SYNC_MAX_PAGES = env.integer("INBOX_SYNC_MAX_PAGES", 10, minimum=1)
+# Pending webhook events of one account that one processing task takes together.
+INBOX_WEBHOOK_BATCH_SIZE = env.integer("INBOX_WEBHOOK_BATCH_SIZE", 200, minimum=1)
+# Needs attention: negative items on our fresh posts, strongly negative DMs (VADER compound score, -1..1).
+INBOX_ATTENTION_THRESHOLD = env.number("INBOX_ATTENTION_THRESHOLD", -0.5)
+INBOX_ATTENTION_DM_THRESHOLD = env.number("INBOX_ATTENTION_DM_THRESHOLD", -0.75)
+INBOX_ATTENTION_WINDOW_HOURS = env.number("INBOX_ATTENTION_WINDOW_HOURS", 48.0)
+INBOX_ATTENTION_ALERTS = env.boolean("INBOX_ATTENTION_ALERTS", default=True)
 WEBHOOK_PENDING_INTERVAL_SECONDS = env.number("WEBHOOK_PENDING_INTERVAL_SECONDS", 30.0)
 # The tick looks for due channels more often than each channel is synced, so a new channel waits little.
 INBOX_SYNC_TICK_SECONDS = max(5.0, min(60.0, INBOX_SYNC_INTERVAL_SECONDS / 5))
@@ -289,6 +300,16 @@ CELERY_BEAT_SCHEDULE = {
     },
     "reconcile-unknown-deliveries": {
         "task": "scheduler.tasks.reconcile_unknown",
+        "schedule": RECONCILE_INTERVAL_SECONDS,
+        "options": {"expires": RECONCILE_INTERVAL_SECONDS * 2},
+    },
+    "inbox-replies-due": {  # replies whose retry time came, and leases that ran out
+        "task": "inbox.tasks.replies_due",
+        "schedule": 5.0,
+        "options": {"expires": 10},
+    },
+    "inbox-reconcile-replies": {
+        "task": "inbox.tasks.reconcile_replies",
         "schedule": RECONCILE_INTERVAL_SECONDS,
         "options": {"expires": RECONCILE_INTERVAL_SECONDS * 2},
     },

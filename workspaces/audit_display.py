@@ -52,6 +52,21 @@ ACTION_LABELS: dict[str, Promise] = {
     "queue.updated": _("Posting queue changed"),
     "import.started": _("Import started"),
     "import.completed": _("Import finished"),
+    "conversation.assigned": _("Conversation assigned"),
+    "conversation.open": _("Conversation reopened"),
+    "conversation.done": _("Conversation marked done"),
+    "conversation.snoozed": _("Conversation snoozed"),
+    "conversation.tagged": _("Conversation tags changed"),
+    "conversation.noted": _("Internal note added"),
+    "conversation.bulk": _("Conversations changed in bulk"),
+    "conversation.attention_alerted": _("Alert sent: a conversation needs attention"),
+    "conversation.attention_cleared": _("Conversation no longer needs attention"),
+    "saved_reply.created": _("Saved reply added"),
+    "saved_reply.updated": _("Saved reply changed"),
+    "saved_reply.deleted": _("Saved reply deleted"),
+    "reply.queued": _("Reply sent to the platform queue"),
+    "reply.retried": _("Reply retried"),
+    "reply.marked_sent": _("Reply marked as sent"),
 }
 
 TARGET_TYPE_LABELS: dict[str, Promise] = {
@@ -67,6 +82,9 @@ TARGET_TYPE_LABELS: dict[str, Promise] = {
     "reviewerlink": _("Reviewer link"),
     "importjob": _("Import"),
     "postingqueue": _("Posting queue"),
+    "conversation": _("Conversation"),
+    "savedreply": _("Saved reply"),
+    "reply": _("Reply"),
 }
 
 

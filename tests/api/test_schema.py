@@ -48,7 +48,8 @@ def test_schema_describes_the_api(caller):
         "posts/{id}/schedule/", "posts/{id}/publish-now/", "posts/{id}/retry-failed/", "posts/{id}/queue/",
         "posts/{id}/approval/", "posts/{id}/approval/decide/",
         "deliveries/",
-        "deliveries/{id}/", "deliveries/{id}/cancel/", "media/", "media/{id}/")}
+        "deliveries/{id}/", "deliveries/{id}/cancel/", "media/", "media/{id}/",
+        "inbox/", "inbox/{id}/", "inbox/{id}/assign/", "inbox/{id}/status/", "inbox/{id}/tags/", "inbox/{id}/reply/")}
     operation_ids = [op["operationId"] for item in schema["paths"].values() for op in item.values()]
     assert len(operation_ids) == len(set(operation_ids)) and "posts_list" in operation_ids
     assert "results" in json.dumps(schema["components"]["schemas"]["PaginatedPostList"])

@@ -45,8 +45,9 @@ PAGES = {
 # The navbar as an admin of a workspace that requires approval sees it: (English, German).
 NAV = [("Calendar", "Kalender"), ("Compose", "Verfassen"), ("Queues", "Warteschlangen"),
        ("Campaigns", "Kampagnen"), ("Deliveries", "Zustellungen"), ("Approvals", "Freigaben"),
-       ("Channels", "Kanäle"), ("Media", "Medien"), ("Workspace", "Arbeitsbereich"),
-       ("Bulk import", "Massenimport"), ("Members", "Mitglieder"), ("Settings", "Einstellungen"),
+       ("Inbox", "Posteingang"), ("Channels", "Kanäle"), ("Media", "Medien"), ("Workspace", "Arbeitsbereich"),
+       ("Bulk import", "Massenimport"), ("Members", "Mitglieder"),
+       ("Inbox sync health", "Posteingang-Synchronisierung"), ("Settings", "Einstellungen"),
        ("Audit log", "Prüfprotokoll"), ("Log out", "Abmelden")]
 
 
