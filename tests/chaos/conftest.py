@@ -65,3 +65,15 @@ def stack(request: pytest.FixtureRequest, transactional_db: None, broker_url: st
         yield stack
     finally:
         stack.close()
+
+
+@pytest.fixture
+def replies_through_the_stack(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replies queued in the test's process ring the stack's broker, as the web process rings Redis in
+    production, so the stack's publish worker sends them."""
+    from inbox import reply_engine
+
+    def enqueue(reply_id: int, token: Any) -> None:
+        stack._tasks().send_task("inbox.tasks.send_reply", args=[reply_id, str(token)], queue="publish")
+
+    monkeypatch.setattr(reply_engine, "enqueue_send", enqueue)

@@ -34,17 +34,6 @@ def audience(sandbox: Any, **body: Any) -> list[dict[str, Any]]:
     return response.json()["items"]
 
 
-@pytest.fixture
-def replies_through_the_stack(stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The page's process rings the stack's broker, as the web process rings Redis in production."""
-    from inbox import reply_engine
-
-    def enqueue(reply_id: int, token: Any) -> None:
-        stack._tasks().send_task("inbox.tasks.send_reply", args=[reply_id, str(token)], queue="publish")
-
-    monkeypatch.setattr(reply_engine, "enqueue_send", enqueue)
-
-
 def test_audience_to_inbox_to_reply(page: Any, live_server: Any, stack: Any, sandbox: Any,
                                     replies_through_the_stack: None, settings: Any) -> None:
     from playwright.sync_api import expect
