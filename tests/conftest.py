@@ -143,3 +143,33 @@ def live_sandbox() -> Iterator[Any]:
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """pytest-playwright launches the system Chromium; Playwright never downloads a browser here."""
     return {**browser_type_launch_args, "executable_path": chromium_path(), "args": CHROMIUM_ARGS}
+
+
+# Signed-in clients for the `workspace` fixture of whichever test directory asks (each defines its own).
+@pytest.fixture
+def admin(workspace: Any) -> Any:
+    from tests.factories import client_for
+
+    return client_for(workspace, "admin")
+
+
+@pytest.fixture
+def marketer(workspace: Any) -> Any:
+    from tests.factories import client_for
+
+    return client_for(workspace, "marketer")
+
+
+@pytest.fixture
+def viewer(workspace: Any) -> Any:
+    from tests.factories import client_for
+
+    return client_for(workspace, "viewer")
+
+
+@pytest.fixture
+def outsider(db: Any) -> Any:
+    """An admin of another workspace: every page of `workspace` must answer 404."""
+    from tests.factories import WorkspaceFactory, client_for
+
+    return client_for(WorkspaceFactory(slug="other"), "admin")

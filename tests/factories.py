@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.test import Client
 from django.utils import timezone
 
 from platforms.models import Channel, Health
@@ -108,3 +109,10 @@ class AttemptFactory(factory.django.DjangoModelFactory):
     token = factory.LazyFunction(uuid.uuid4)
     started_at = factory.LazyFunction(timezone.now)
     outcome = AttemptOutcome.IN_PROGRESS
+
+
+def client_for(workspace: Workspace, role: str, **user: object) -> Client:
+    """A test client signed in as a new member of `workspace` with `role`."""
+    client = Client()
+    client.force_login(MemberFactory(workspace=workspace, role=role, **user).user)
+    return client

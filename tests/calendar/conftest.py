@@ -6,18 +6,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from scheduler.models import Delivery, DeliveryState
 from tests.factories import (
     CampaignFactory,
     ChannelFactory,
     DeliveryFactory,
-    MemberFactory,
     PostFactory,
     WorkspaceFactory,
 )
-from workspaces.models import Role, Workspace
+from workspaces.models import Workspace
 
 # Times are far enough ahead that "moving into the past" never triggers by accident.
 JULY_1_10_UTC = datetime(2030, 7, 1, 10, 0, tzinfo=UTC)
@@ -43,24 +41,3 @@ def make_delivery(workspace: Workspace, channel, *, text: str = "Hello world", d
                   state: str = DeliveryState.SCHEDULED, campaign=None) -> Delivery:
     post = PostFactory(workspace=workspace, text=text, campaign=campaign)
     return DeliveryFactory(post=post, channel=channel, state=state, due_at=due_at, scheduled_for=due_at)
-
-
-def client_for(workspace: Workspace, role: str) -> Client:
-    client = Client()
-    client.force_login(MemberFactory(workspace=workspace, role=role).user)
-    return client
-
-
-@pytest.fixture
-def marketer(workspace: Workspace) -> Client:
-    return client_for(workspace, Role.MARKETER)
-
-
-@pytest.fixture
-def viewer(workspace: Workspace) -> Client:
-    return client_for(workspace, Role.VIEWER)
-
-
-@pytest.fixture
-def outsider(db: Any) -> Client:
-    return client_for(WorkspaceFactory(slug="other"), Role.ADMIN)

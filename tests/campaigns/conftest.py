@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
 
 from scheduler.models import Campaign
-from tests.factories import CampaignFactory, ChannelFactory, MemberFactory, WorkspaceFactory
-from workspaces.models import Role, Workspace
+from tests.factories import CampaignFactory, ChannelFactory, WorkspaceFactory
+from workspaces.models import Workspace
 
 AUDIENCES = [
     {"key": "dach", "name": "DACH", "attributes": {"region": "DE, AT, CH", "language": "de", "climate": "temperate"}},
@@ -40,29 +39,3 @@ def campaign(workspace: Workspace) -> Campaign:
     return CampaignFactory(workspace=workspace, name="Rainy spring", labels=["rain", "shop"], audiences=AUDIENCES,
                            utm_defaults={"utm_source": "{platform}", "utm_medium": "social",
                                          "utm_campaign": "rainy-spring"})
-
-
-def client_for(workspace: Workspace, role: str) -> Client:
-    client = Client()
-    client.force_login(MemberFactory(workspace=workspace, role=role).user)
-    return client
-
-
-@pytest.fixture
-def admin(workspace: Workspace) -> Client:
-    return client_for(workspace, Role.ADMIN)
-
-
-@pytest.fixture
-def marketer(workspace: Workspace) -> Client:
-    return client_for(workspace, Role.MARKETER)
-
-
-@pytest.fixture
-def viewer(workspace: Workspace) -> Client:
-    return client_for(workspace, Role.VIEWER)
-
-
-@pytest.fixture
-def outsider(db: Any) -> Client:
-    return client_for(WorkspaceFactory(slug="other"), Role.ADMIN)

@@ -12,8 +12,8 @@ from django.test import Client
 
 from platforms.models import Channel
 from scheduler.models import Campaign
-from tests.factories import CampaignFactory, ChannelFactory, MemberFactory, WorkspaceFactory
-from workspaces.models import Role, Workspace
+from tests.factories import CampaignFactory, ChannelFactory, WorkspaceFactory, client_for
+from workspaces.models import Workspace
 
 HEADER = ["date", "time", "channels", "text", "link", "media", "campaign"]
 # Far enough ahead that no test's time is ever past; 2036-03-30 and 2036-10-26 are Berlin's DST changes.
@@ -63,22 +63,6 @@ def row(text: str = "Hello", channels: str = "x:Acme on X", date: str = DAY, tim
     return [date, time, channels, text, link, media, campaign]
 
 
-def client_for(workspace: Workspace, role: str) -> Client:
-    client = Client()
-    client.force_login(MemberFactory(workspace=workspace, role=role).user)
-    return client
-
-
-@pytest.fixture
-def marketer(workspace: Workspace) -> Client:
-    return client_for(workspace, Role.MARKETER)
-
-
 @pytest.fixture
 def make_client(workspace: Workspace) -> Callable[[str], Client]:
     return lambda role: client_for(workspace, role)
-
-
-@pytest.fixture
-def outsider(db) -> Client:
-    return client_for(WorkspaceFactory(slug="other"), Role.ADMIN)

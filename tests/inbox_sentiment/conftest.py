@@ -8,13 +8,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from platforms.models import Channel
 from platforms.types import InboxEntry
 from scheduler.models import Delivery, DeliveryState
-from tests.factories import ChannelFactory, DeliveryFactory, MemberFactory, PostFactory
+from tests.factories import ChannelFactory, DeliveryFactory, MemberFactory, PostFactory, client_for  # noqa: F401
 from workspaces.models import Workspace
 
 NEGATIVE = "This is terrible, I hate it. Worst company ever, total scam!"
@@ -69,9 +68,3 @@ def dm(n: int, text: str, **overrides: Any) -> InboxEntry:
                               "author_id": f"d{n}", "author_name": f"Writer {n}", "author_handle": f"writer{n}",
                               "text": text, "created_at": timezone.now() - timedelta(minutes=n)}
     return InboxEntry(**{**values, **overrides})
-
-
-def client_for(workspace: Workspace, role: str, **user: Any) -> Client:
-    client = Client()
-    client.force_login(MemberFactory(workspace=workspace, role=role, **user).user)
-    return client

@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.test import Client
 
 from platforms.models import Channel
 from scheduler import queues
 from scheduler.models import Delivery, DeliveryState, Post
 from tests.api.conftest import caller, make_caller  # noqa: F401 - the API tests' token fixtures
-from tests.factories import ChannelFactory, DeliveryFactory, MemberFactory, PostFactory, WorkspaceFactory
-from workspaces.models import Role, Workspace
+from tests.factories import ChannelFactory, DeliveryFactory, PostFactory, WorkspaceFactory
+from workspaces.models import Workspace
 
 # Monday 2030-06-03 08:00 UTC = 10:00 CEST. Slots below are Berlin wall-clock times.
 NOW = datetime(2030, 6, 3, 8, 0, tzinfo=UTC)
@@ -74,24 +73,3 @@ def manual(channel: Channel, due_at: datetime, state: str = DeliveryState.SCHEDU
 
 def order(channel: Channel) -> list[tuple[str, datetime | None]]:
     return [(d.post.text, d.due_at) for d in queues.queue_entries(channel)]
-
-
-def client_for(workspace: Workspace, role: str) -> Client:
-    client = Client()
-    client.force_login(MemberFactory(workspace=workspace, role=role).user)
-    return client
-
-
-@pytest.fixture
-def marketer(workspace: Workspace) -> Client:
-    return client_for(workspace, Role.MARKETER)
-
-
-@pytest.fixture
-def viewer(workspace: Workspace) -> Client:
-    return client_for(workspace, Role.VIEWER)
-
-
-@pytest.fixture
-def outsider(db: Any) -> Client:
-    return client_for(WorkspaceFactory(slug="other"), Role.ADMIN)
