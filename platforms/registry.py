@@ -10,6 +10,8 @@ _ADAPTERS: dict[str, str] = {
     "x": "platforms.x.XAdapter",
     "facebook": "platforms.facebook.FacebookAdapter",
     "instagram": "platforms.instagram.InstagramAdapter",
+    "bluesky": "platforms.bluesky.BlueskyAdapter",
+    "mastodon": "platforms.mastodon.MastodonAdapter",
 }
 # Tests register in-memory adapters here; nothing else writes to it.
 _OVERRIDES: dict[str, type] = {}

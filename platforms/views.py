@@ -41,9 +41,11 @@ def _platform_names() -> dict[str, str]:
 
 
 def _connect_buttons() -> dict[str, str]:
-    """Platforms with their own sign-in; Instagram is connected through Facebook's Page picker."""
+    """Platforms with their own sign-in; Instagram is connected through Facebook's Page picker, and an adapter
+    whose sign-in is not built yet (`connect_available = False`) gets no button that could only fail."""
     return {key: name for key, name in _platform_names().items()
-            if not getattr(adapter_class(key), "connected_through", "")}
+            if not getattr(adapter_class(key), "connected_through", "")
+            and getattr(adapter_class(key), "connect_available", True)}
 
 
 def _error_page(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:

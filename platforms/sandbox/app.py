@@ -18,18 +18,21 @@ from typing import Any
 from aiohttp import web
 
 from .audience import register_audience
+from .bluesky import BlueskyDialect
 from .control import register_control
 from .dialect import Dialect, Handler
 from .facebook import FacebookDialect
 from .faults import Decision, FaultEngine
 from .feeds import register_pages
 from .instagram import InstagramDialect
+from .mastodon import MastodonDialect
 from .state import Store, iso_z, utcnow
 from .x import XDialect
 
 # Later issues add LinkedIn, … here; order is the index page's order and the route order:
 # Instagram's Graph routes (distinct id shapes) must come before Facebook's catch-alls.
-DIALECT_CLASSES: tuple[type[Dialect], ...] = (XDialect, InstagramDialect, FacebookDialect)
+DIALECT_CLASSES: tuple[type[Dialect], ...] = (XDialect, InstagramDialect, FacebookDialect, MastodonDialect,
+                                                 BlueskyDialect)
 
 
 @dataclass

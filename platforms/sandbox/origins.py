@@ -22,6 +22,9 @@ ORIGIN_PREFIXES: dict[str, str] = {
     "https://www.instagram.com": "/facebook/instagram",
     "https://graph.instagram.com": "/instagram",
     "https://api.instagram.com": "/instagram",
+    # Mastodon is any instance; the sandbox plays one at this made-up address.
+    "https://mastodon.example": "/mastodon",
+    "https://bsky.social": "/bluesky",  # the Bluesky PDS (entryway) for app-password sessions
 }
 
 

@@ -33,6 +33,8 @@ def test_origins_map():
         "https://www.instagram.com": "http://127.0.0.1:8100/facebook/instagram",
         "https://graph.instagram.com": "http://127.0.0.1:8100/instagram",
         "https://api.instagram.com": "http://127.0.0.1:8100/instagram",
+        "https://mastodon.example": "http://127.0.0.1:8100/mastodon",
+        "https://bsky.social": "http://127.0.0.1:8100/bluesky",
     }
 
 

@@ -1,0 +1,90 @@
+"""Images for a Bluesky post: pre-flight rules, download from SMO's signed URL, uploadBlob, the embed.
+
+Video (getServiceAuth + video.bsky.app uploadVideo + getJobStatus) is not implemented yet: validate()
+says so, and capabilities advertise no video.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from django.utils.translation import gettext as _
+
+from platforms.bluesky.client import Connection
+from platforms.errors import ContentRejected, TransientError
+from platforms.http import build_session
+from platforms.types import MediaItem
+
+MAX_IMAGES = 4
+MAX_IMAGE_BYTES = 1_000_000  # lexicon app.bsky.embed.images: image blob maxSize
+MAX_ALT = 2000  # Bluesky's app limits alt text to 2,000 characters
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
+
+
+def problems(media: tuple[MediaItem, ...]) -> list[str]:
+    found: list[str] = []
+    if any(item.kind == "video" for item in media):
+        found.append(_("SMO cannot publish video to Bluesky yet; use images or post the video elsewhere."))
+    images = [item for item in media if item.kind != "video"]
+    if len(images) > MAX_IMAGES:
+        found.append(_("Bluesky allows at most %(limit)d images per post; this post has %(count)d.")
+                     % {"limit": MAX_IMAGES, "count": len(images)})
+    for number, item in enumerate(images, start=1):
+        if item.mime_type not in IMAGE_TYPES:
+            found.append(_("Bluesky accepts JPEG, PNG, WebP or GIF images; image %(number)d is %(type)s.")
+                         % {"number": number, "type": item.mime_type})
+        if item.size_bytes > MAX_IMAGE_BYTES:
+            found.append(_("Bluesky accepts images of at most 1 MB; image %(number)d is %(size).1f MB.")
+                         % {"number": number, "size": item.size_bytes / 1_000_000})
+        if len(item.alt_text) > MAX_ALT:
+            found.append(_("Bluesky allows alt text of at most %(limit)d characters (image %(number)d).")
+                         % {"limit": MAX_ALT, "number": number})
+    return found
+
+
+def fetch(item: MediaItem) -> bytes:
+    """The file's bytes from its (signed SMO) URL, refusing anything over Bluesky's image size."""
+    session = build_session("bluesky")
+    try:
+        with session.get(item.url, stream=True) as response:
+            if response.status_code >= 400:
+                error = TransientError if response.status_code >= 500 else ContentRejected
+                raise error(f"SMO could not read the media file to send to Bluesky (HTTP {response.status_code}).",
+                            platform_code="media-fetch")
+            chunks, total = [], 0
+            for chunk in response.iter_content(64 * 1024):
+                total += len(chunk)
+                if total > MAX_IMAGE_BYTES:  # a missing or lying Content-Length must not fill memory
+                    raise ContentRejected("Bluesky accepts images of at most 1 MB; this file is larger.",
+                                          platform_code="media-size")
+                chunks.append(chunk)
+    except requests.RequestException:
+        raise TransientError("SMO could not download the media file to send to Bluesky; it will be retried.",
+                             platform_code="media-fetch") from None
+    finally:
+        session.close()
+    if not total:
+        raise ContentRejected("The media file is empty; Bluesky cannot show it.", platform_code="media-empty")
+    return b"".join(chunks)
+
+
+def upload(conn: Connection, item: MediaItem) -> dict[str, Any]:
+    """uploadBlob: raw bytes with the file's Content-Type; returns the blob reference for the embed."""
+    body = conn.call("POST", "com.atproto.repo.uploadBlob", data=fetch(item),
+                     headers={"Content-Type": item.mime_type})
+    blob = body.get("blob")
+    if not isinstance(blob, dict):
+        raise TransientError("Bluesky accepted the image but returned no blob; it will be retried.",
+                             platform_code="blob")
+    return blob
+
+
+def images_embed(items: tuple[MediaItem, ...], blobs: list[dict[str, Any]]) -> dict[str, Any]:
+    images = []
+    for item, blob in zip(items, blobs, strict=True):
+        image: dict[str, Any] = {"image": blob, "alt": item.alt_text}
+        if item.width and item.height:
+            image["aspectRatio"] = {"width": item.width, "height": item.height}
+        images.append(image)
+    return {"$type": "app.bsky.embed.images", "images": images}
