@@ -40,8 +40,8 @@ def test_one_event_per_delivery_in_workspace_time(marketer: Client, workspace: W
 
 
 def test_legend_names_states_and_platforms() -> None:
-    found = legend(["x", "facebook", "x", "mastodon"])
-    assert found["platforms"] == {"facebook": {"label": "Facebook", "icon": "f"}, "mastodon": {"label": "mastodon",
+    found = legend(["x", "facebook", "x", "myspace"])  # a platform without an adapter falls back to its key
+    assert found["platforms"] == {"facebook": {"label": "Facebook", "icon": "f"}, "myspace": {"label": "myspace",
                                   "icon": "M"}, "x": {"label": "X", "icon": "𝕏"}}
     assert found["states"]["failed"] == {"label": "Failed", "colour": "#dc3545", "text": "#ffffff"}
     assert found["states"]["retry_wait"] == {"label": "Waiting to retry", "colour": "#ffc107", "text": "#212529"}
