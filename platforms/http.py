@@ -144,6 +144,16 @@ def never_reached(exc: requests.RequestException) -> bool:
     return isinstance(reason, MaxRetryError) and isinstance(reason.reason, ConnectTimeoutError | NewConnectionError)
 
 
+# A complete 500/502/503 answer that came back this quickly was refused before anything was written; a
+# slower one, or another 5xx, may come from a backend that wrote first. One rule for every adapter.
+NOT_APPLIED_5XX = frozenset({500, 502, 503})
+IMMEDIATE_SECONDS = 5.0
+
+
+def refused_before_writing(response: requests.Response) -> bool:
+    return response.status_code in NOT_APPLIED_5XX and response.elapsed.total_seconds() < IMMEDIATE_SECONDS
+
+
 def network_error(exc: requests.RequestException, *, create: bool, platform: str, checks: str) -> PlatformError:
     """What a network failure means for the engine: a create that may have reached the platform is
     OutcomeUnknown (reconciled, never resent blindly); everything else is safe to retry.

@@ -27,11 +27,9 @@ from platforms.errors import (
     RateLimited,
     TransientError,
 )
-from platforms.http import network_error
+from platforms.http import network_error, refused_before_writing
 from smo.logging import scrub
 
-NOT_APPLIED_5XX = frozenset({500, 502, 503})
-IMMEDIATE_SECONDS = 5.0
 FALLBACK_RATE_WINDOW = timedelta(minutes=5)  # Bluesky's per-IP window is five minutes
 # Session problems: the cached session is gone and could not be refreshed ahead of time.
 _AUTH_ERRORS = frozenset({"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AuthMissing",
@@ -63,8 +61,7 @@ def _from_xrpc(exc: XrpcError, *, create: bool) -> PlatformError:
         return AuthExpired(f"Bluesky no longer accepts this account's session: reconnect the channel. ({detail})",
                            platform_code=code)
     if status >= 500:
-        quick = exc.response.elapsed.total_seconds() < IMMEDIATE_SECONDS
-        if not create or (status in NOT_APPLIED_5XX and quick):
+        if not create or refused_before_writing(exc.response):
             return TransientError(f"Bluesky had a server error ({detail}); nothing was posted, it will be retried.",
                                   platform_code=str(status))
         return OutcomeUnknown(f"Bluesky answered {status} to the create; the post may or may not exist. "

@@ -23,11 +23,10 @@ from platforms.errors import (
     RateLimited,
     TransientError,
 )
-from platforms.http import network_error
+from platforms.http import NOT_APPLIED_5XX, network_error
 from smo.logging import scrub
 
 FALLBACK_RATE_WINDOW = timedelta(minutes=5)  # Mastodon's default window: 300 requests per 5 minutes
-NOT_APPLIED_5XX = frozenset({500, 502, 503})
 MEDIA_PROCESSING_MARKERS = ("not finished processing", "still processing")
 
 

@@ -28,11 +28,9 @@ from platforms.errors import (
     RateLimited,
     TransientError,
 )
-from platforms.http import network_error
+from platforms.http import network_error, refused_before_writing
 from smo.logging import scrub
 
-NOT_APPLIED_5XX = frozenset({500, 502, 503})
-IMMEDIATE_SECONDS = 5.0  # an error body slower than this may come from a backend that wrote first
 FALLBACK_RATE_WINDOW = timedelta(minutes=15)  # X's rate windows are 15 minutes long
 
 # Problem types and phrases meaning "this app or account may not do this" rather than "this content".
@@ -100,8 +98,7 @@ def _forbidden(detail: str, problem_type: str, code: str) -> PlatformError:
 
 def _server_error(response: requests.Response, detail: str, *, create: bool) -> PlatformError:
     status = response.status_code
-    quick = response.elapsed.total_seconds() < IMMEDIATE_SECONDS
-    if not create or (status in NOT_APPLIED_5XX and quick):
+    if not create or refused_before_writing(response):
         return TransientError(f"X had a server error ({detail}); nothing was posted, it will be retried.",
                               platform_code=str(status))
     return OutcomeUnknown(
