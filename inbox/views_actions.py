@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,7 +24,16 @@ from django.views.decorators.http import require_POST, require_safe
 
 from inbox import selectors, triage
 from inbox.models import Conversation
-from inbox.views import WORKERS, conversation_or_404, filters_of, page_url, pane_context, render_page, snooze_presets
+from inbox.views import (
+    WORKERS,
+    conversation_or_404,
+    filters_of,
+    list_context,
+    page_url,
+    pane_context,
+    render_page,
+    snooze_presets,
+)
 from scheduler.views_pages import workspace_zone
 from workspaces.access import workspace_view
 
@@ -70,6 +80,11 @@ def _act(request: HttpRequest, conversation: Conversation, action: Callable[[], 
     if request.htmx:
         fresh = conversation_or_404(request, conversation.pk)
         response = render(request, part, pane_context(request, fresh, filters, {**typed, "note": done}))
+        # The list comes along out of band, rendered after the change committed: a refresh asked for by an
+        # event could lose the race with a poll already on its way back with the old list.
+        listing = render_to_string("inbox/_list.html", {**list_context(request, filters, conversation.pk),
+                                                         "out_of_band": True}, request=request)
+        response.content += listing.encode()
         response["HX-Trigger"] = "inbox-changed"
         return response
     messages.success(request, done)
