@@ -47,6 +47,8 @@ def _variant_fields(variant: Variant | None) -> dict[str, Any]:
     if variant is None:
         return {}
     fields = {name: getattr(variant, name) for name in VARIANT_FIELDS if getattr(variant, name) is not None}
+    if variant.options:  # only when set, so approvals given before options existed keep their hash
+        fields["options"] = variant.options
     if "media" in fields:
         fields["media"] = _media(fields["media"])
     return fields
@@ -59,13 +61,16 @@ def _published(post: Post, channel: Channel, overrides: dict[str, Any]) -> dict[
         value = overrides.get(name)
         return getattr(post, name) if value is None else value
 
-    return {
+    published = {
         "text": pick("text") or "",
         "link": link_with_tracking(pick("link") or "", post.campaign, channel.platform, post.audience),
         "media": _media(pick("media")),
         "thread": [str(part) for part in pick("thread") or ()],
         "first_comment": pick("first_comment") or "",
     }
+    if overrides.get("options"):
+        published["options"] = overrides["options"]
+    return published
 
 
 def content_snapshot(post: Post, channels: Iterable[Channel] | None = None) -> dict[str, Any]:

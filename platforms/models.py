@@ -33,6 +33,9 @@ class Channel(models.Model):
     # Set by a 429 or quota: the dispatcher skips this channel's deliveries until then.
     paused_until = models.DateTimeField(_("paused until"), null=True, blank=True)
     last_published_at = models.DateTimeField(null=True, blank=True)
+    # Non-secret facts the platform told us at connect or refresh that the composer needs: Pinterest
+    # boards, TikTok creator info (privacy choices, maximum video length). Never credentials.
+    platform_info = models.JSONField(_("platform details"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -116,3 +119,20 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} notice for delivery {self.delivery_id}"
+
+
+class QuotaUsage(models.Model):
+    """API units a platform account spent on one day of the platform's quota clock (YouTube: 10,000 a day,
+    reset at midnight Pacific time). Written by adapters through platforms.quota, shown on the channel page."""
+
+    platform = models.CharField(_("platform"), max_length=24)
+    account_id = models.CharField(_("account id"), max_length=128)
+    day = models.DateField(_("day"))
+    units = models.PositiveIntegerField(_("units"), default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["platform", "account_id", "day"],
+                                               name="quota_usage_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.account_id} {self.day}: {self.units}"

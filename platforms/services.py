@@ -26,6 +26,7 @@ from workspaces.models import Workspace
 
 __all__ = [
     "channel_connect_finish",
+    "channel_connect_grant",
     "channel_connect_pages",
     "channel_connect_pages_start",
     "channel_connect_start",
@@ -33,6 +34,7 @@ __all__ = [
     "channel_mark_needs_reconnect",
     "channel_ref",
     "channel_refresh_expiring",
+    "channel_refresh_info",
     "channel_refresh_token",
     "webhook_event_record",
     "webhook_events_store",
@@ -54,14 +56,36 @@ def channel_connect_finish(workspace: Workspace, platform: str, code: str, redir
     """Exchange the code, learn whose account it is, then create or update the channel."""
     adapter = get_adapter(platform)
     grant = adapter.exchange_code(code, redirect_uri, code_verifier)
-    probe = ChannelRef(platform=platform, external_id="", handle="",
-                       credentials=Credentials(access_token=grant.access_token, refresh_token=grant.refresh_token,
-                                               token_secret=grant.token_secret, expires_at=grant.expires_at,
-                                               extra=grant.extra))
-    account = adapter.verify(probe)
+    account = adapter.verify(_probe(platform, grant))
     channel = _upsert_channel(workspace, platform, account, grant, actor)
     logger.info("Connected %s channel %s in workspace %s", platform, channel.pk, workspace.pk)
     return channel
+
+
+def channel_connect_grant(workspace: Workspace, platform: str, grant: TokenGrant, *, actor: Any = None) -> Channel:
+    """Connect with credentials the admin typed instead of an OAuth redirect (a Bluesky app password
+    turned into a session): verify them, then create or update the channel."""
+    adapter = get_adapter(platform)
+    account = adapter.verify(_probe(platform, grant))
+    return _upsert_channel(workspace, platform, account, grant, actor)
+
+
+def channel_refresh_info(channel: Channel, *, actor: Any = None) -> Channel:
+    """Ask the platform about the account again (name, avatar, Pinterest boards, TikTok creator info)."""
+    account = get_adapter(channel.platform).verify(channel_ref(channel))
+    _apply_account(channel, account)
+    channel.save(update_fields=["display_name", "handle", "avatar_url", "platform_info", "updated_at"])
+    audit_record(workspace=channel.workspace, actor=actor, action="channel.refreshed", target=channel,
+                 details={"platform": channel.platform})
+    return channel
+
+
+def _probe(platform: str, grant: TokenGrant) -> ChannelRef:
+    """A channel reference for a grant that belongs to no channel yet (verifying a fresh sign-in)."""
+    return ChannelRef(platform=platform, external_id="", handle="",
+                      credentials=Credentials(access_token=grant.access_token, refresh_token=grant.refresh_token,
+                                              token_secret=grant.token_secret, expires_at=grant.expires_at,
+                                              extra=grant.extra))
 
 
 def channel_connect_pages_start(platform: str, code: str, redirect_uri: str,
@@ -201,6 +225,8 @@ def _apply_account(channel: Channel, account: AccountInfo) -> None:
     channel.display_name = account.display_name[:200]
     channel.handle = account.handle[:200]
     channel.avatar_url = account.avatar_url if account.avatar_url.startswith(("https://", "http://")) else ""
+    if account.info:
+        channel.platform_info = dict(account.info)
 
 
 def _apply_grant(channel: Channel, grant: TokenGrant, *, keep_secret: bool) -> None:

@@ -63,6 +63,9 @@ class PublishRequest:
     quote_of: str = ""  # external id of a post to quote (X)
     poll_options: tuple[str, ...] = ()  # X polls: 2-4 options
     poll_minutes: int = 0
+    # The channel's platform-specific choices (platforms.options.OptionField names -> values): a YouTube
+    # title and privacy, a Pinterest board, a Mastodon content warning. Validated by the adapter.
+    options: dict[str, Any] = field(default_factory=dict)
     # What an earlier publish() reported through NotReady (uploaded media ids, container ids, ...),
     # handed back on the next call so nothing is uploaded twice. Empty on the first call.
     progress: dict[str, Any] = field(default_factory=dict)
@@ -145,6 +148,9 @@ class AccountInfo:
     display_name: str
     handle: str
     avatar_url: str = ""
+    # Non-secret facts the composer needs (Pinterest boards, TikTok creator info), kept on
+    # Channel.platform_info and refreshed whenever the account is verified again.
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,9 @@ class Variant(models.Model):
     media = models.JSONField(null=True, blank=True)
     thread = models.JSONField(null=True, blank=True)
     first_comment = models.TextField(null=True, blank=True)
+    # The channel's platform-specific choices (a YouTube title, a Pinterest board, a Mastodon content
+    # warning): platforms.options.OptionField names -> values, checked by the adapter's validate().
+    options = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["post", "channel"], name="variant_once_per_channel")]

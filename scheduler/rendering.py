@@ -88,6 +88,7 @@ def render_with(post: Post, channel: Channel, variant: Variant | None) -> Publis
         quote_of=post.quote_of,
         poll_options=tuple(str(option) for option in post.poll_options or ()),
         poll_minutes=post.poll_minutes,
+        options=dict(getattr(variant, "options", None) or {}),
     )
 
 
@@ -107,4 +108,5 @@ def payload_of(request: PublishRequest) -> dict[str, Any]:
         "quote_of": request.quote_of,
         "poll_options": list(request.poll_options),
         "poll_minutes": request.poll_minutes,
+        "options": dict(request.options),
     }
