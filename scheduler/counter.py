@@ -18,7 +18,7 @@ from platforms.instagram import text as instagram_text
 from platforms.media_probe import ProbeError
 from platforms.models import Channel
 from platforms.preflight import check_media
-from platforms.registry import UnknownPlatform, get_adapter
+from platforms.registry import UnknownPlatform, adapter_class, get_adapter
 from platforms.types import PublishRequest
 from platforms.x import text as x_text
 from scheduler.engine.common import platform_name, sentence
@@ -65,21 +65,38 @@ SHOWN: dict[str, Callable[[PublishRequest], tuple[str, int]]] = {
 LENGTH: dict[str, Callable[[str], int]] = {"x": x_text.weighted_length}
 
 
+def _adapter_cls(platform: str) -> type | None:
+    try:
+        return adapter_class(platform)
+    except UnknownPlatform:
+        return None
+
+
 def shown_text(platform: str, request: PublishRequest) -> str:
     """The text the platform will show (link appended where it appends it): what previews render."""
-    compose = SHOWN.get(platform)
-    return compose(request)[0] if compose else request.text.strip()
+    return _limit_and_text(platform, request)[0]
 
 
 def _limit_and_text(platform: str, request: PublishRequest) -> tuple[str, int]:
+    """The adapter's own composition when it has one (`composed_text`: what it will send, e.g. the link
+    appended), else the trimmed text, against its text limit."""
     compose = SHOWN.get(platform)
     if compose is not None:
         return compose(request)
-    try:
-        limit = get_adapter(platform).capabilities.text_limit
-    except UnknownPlatform:
-        limit = 0
-    return request.text.strip(), limit
+    cls = _adapter_cls(platform)
+    if cls is None:
+        return request.text.strip(), 0
+    composed = getattr(cls, "composed_text", None)
+    return (composed(request) if composed else request.text.strip()), cls.capabilities.text_limit
+
+
+def text_length(platform: str, text: str) -> int:
+    """Length as the platform counts it: X weighs, Bluesky counts graphemes, an adapter's `text_length` says."""
+    if platform in LENGTH:
+        return LENGTH[platform](text)
+    cls = _adapter_cls(platform)
+    measure = getattr(cls, "text_length", None) if cls is not None else None
+    return measure(text) if measure else len(text)
 
 
 def state_of(used: int, limit: int) -> str:
@@ -104,7 +121,7 @@ def channel_problems(channel: Channel, request: PublishRequest) -> list[str]:
 
 def count(channel: Channel, request: PublishRequest) -> Count:
     text, limit = _limit_and_text(channel.platform, request)
-    used = LENGTH.get(channel.platform, len)(text)
+    used = text_length(channel.platform, text)
     return Count(channel.pk, channel.platform, used, limit, state_of(used, limit),
                  tuple(channel_problems(channel, request)))
 

@@ -46,3 +46,9 @@ def http_url(value: str | None) -> str:
         return ""
     parts = urlsplit(str(value))
     return str(value) if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+@register.filter
+def preview_templates(platform: str) -> list[str]:
+    """The composer preview card for a platform: its own template if it has one, else the plain card."""
+    return [f"scheduler/composer_preview_{platform}.html", "scheduler/composer_preview_facebook.html"]
