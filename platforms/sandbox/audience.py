@@ -150,18 +150,31 @@ class Audience:
 
     # -- the request ------------------------------------------------------------------------------
 
+    def _plugged(self, platform: Any) -> Any:
+        """A dialect that makes its own audience items (``audience_kinds`` + ``make_audience_item``), or None."""
+        dialect = self.sandbox.dialect(platform) if isinstance(platform, str) else None
+        return dialect if dialect is not None and hasattr(dialect, "make_audience_item") else None
+
     def _spec(self, body: dict[str, Any]) -> Spec:
         platform = body.get("platform")
-        if platform not in WEBHOOK_PATHS or self.sandbox.dialect(platform) is None:
-            raise ControlError(f"platform must be one of {sorted(WEBHOOK_PATHS)}")
+        plugged = self._plugged(platform)
+        known = sorted(set(WEBHOOK_PATHS) | {d.name for d in self.sandbox.dialects if self._plugged(d.name)})
+        if (platform not in WEBHOOK_PATHS and plugged is None) or self.sandbox.dialect(platform) is None:
+            raise ControlError(f"platform must be one of {known}")
         ref = body.get("account")
         account = self.store.find_account(platform, ref) if isinstance(ref, str) else None
         if account is None:
             raise ControlError(f"no {platform} account {ref!r} (give a username or an id)", 404)
         counts = {kind: _count(body, kind, MAX_PER_CALL) for kind in KINDS}
-        if counts["mentions"] and platform != "x":
+        if plugged is not None:
+            unsupported = [kind for kind in KINDS if counts[kind] and kind not in plugged.audience_kinds]
+            if unsupported:
+                raise ControlError(f"{platform} simulates only {list(plugged.audience_kinds)}, not {unsupported}")
+        elif counts["mentions"] and platform != "x":
             raise ControlError("mentions are simulated on x only (Meta reports them as comments)")
         deliver = body.get("deliver", "poll")
+        if deliver == "webhook" and plugged is not None:
+            raise ControlError(f"{platform} is simulated for polling only")
         if deliver not in ("poll", "webhook"):
             raise ControlError("deliver must be 'poll' or 'webhook'")
         text = body.get("text")
@@ -184,9 +197,17 @@ class Audience:
         posts = [p for p in self.store.timeline(spec.platform, spec.account.id) if not p.in_reply_to_id][:POSTS_USED]
         if not posts and any(kind in ("comments", "replies") for kind in kinds):
             raise ControlError(f"{spec.account.username} has no posts to comment on yet: publish one first", 409)
+        plugged = self._plugged(spec.platform)
+        if plugged is not None:
+            return [self._plugged_item(plugged, spec, posts, kind, next(self._serial)) for kind in kinds]
         makers: dict[str, Callable[[Spec, list[Post], int], dict[str, Any]]] = {
             "comments": self._comment, "replies": self._reply, "mentions": self._mention, "messages": self._message}
         return [makers[kind](spec, posts, next(self._serial)) for kind in kinds]
+
+    def _plugged_item(self, dialect: Any, spec: Spec, posts: list[Post], kind: str, n: int) -> dict[str, Any]:
+        """Ask the platform's dialect to create one item. It answers with :func:`audience_item`'s dict."""
+        return dialect.make_audience_item(kind, spec.account, posts[n % len(posts)] if posts else None,
+                                          self._stranger(spec, n), self._text(spec, n))
 
     def _stranger(self, spec: Spec, n: int) -> tuple[str, str, str]:
         """(id, name, handle) of a stranger; hostile names join when `negative` is asked for."""
@@ -236,7 +257,7 @@ class Audience:
                     conversation_id=(parent.conversation_id or parent.id) if parent else post_id)
         self.store.add_post(post)
         self.store.creates.pop()  # the create record counts SMO's API creates, not the audience's
-        return _item(kind, post_id, author_id, name, handle, text, post.conversation_id if parent else "",
+        return audience_item(kind, post_id, author_id, name, handle, text, post.conversation_id if parent else "",
                      post.conversation_id, parent.id if parent else "", post.created_at.isoformat())
 
     def _graph_comment(self, spec: Spec, n: int, post: Post, parent: Comment | None, kind: str) -> dict[str, Any]:
@@ -246,7 +267,7 @@ class Audience:
             platform=spec.platform, id=comment_id, post_id=post.id, account_id=spec.account.id, author_id=author_id,
             author_name=name if spec.platform == "facebook" else handle, author_handle=handle,
             text=self._text(spec, n), parent_id=parent.id if parent else None))
-        return _item(kind, comment_id, author_id, comment.author_name, handle, comment.text, post.id, post.id,
+        return audience_item(kind, comment_id, author_id, comment.author_name, handle, comment.text, post.id, post.id,
                      parent.id if parent else post.id, comment.created_at.isoformat())
 
     def _graph_id(self, platform: str, post: Post) -> str:
@@ -269,7 +290,7 @@ class Audience:
         message = self.store.add_message(DirectMessage(
             platform=spec.platform, id=message_id, conversation_id=conversation, account_id=ours, sender_id=author_id,
             sender_name=name, sender_handle=handle, recipient_id=ours, text=self._text(spec, n)))
-        return _item("messages", message_id, author_id, name, handle, message.text, "", conversation, "",
+        return audience_item("messages", message_id, author_id, name, handle, message.text, "", conversation, "",
                      message.created_at.isoformat())
 
     # -- delivering -------------------------------------------------------------------------------
@@ -308,8 +329,9 @@ class Audience:
             stream.error = str(exc)
 
 
-def _item(kind: str, item_id: str, author_id: str, name: str, handle: str, text: str, post_id: str,
-          conversation_id: str, parent_id: str, created_at: str) -> dict[str, Any]:
+def audience_item(kind: str, item_id: str, author_id: str, name: str, handle: str, text: str, post_id: str,
+                  conversation_id: str, parent_id: str, created_at: str) -> dict[str, Any]:
+    """What the control API reports for one created item (a dialect's ``make_audience_item`` returns this)."""
     return {"kind": kind, "id": item_id, "author": {"id": author_id, "name": name, "handle": handle},
             "text": text, "post_id": post_id, "conversation_id": conversation_id, "parent_id": parent_id,
             "created_at": created_at}
