@@ -22,9 +22,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from platforms import notices, selectors, services
+from platforms.catalogue import PlatformFacts, all_platform_facts, platform_facts
 from platforms.errors import PlatformError
 from platforms.health import channel_health
 from platforms.models import Channel
+from platforms.quota import used_today
 from platforms.registry import adapter_class, platform_keys
 from platforms.types import AccountInfo, AuthorizationStart, TokenGrant
 from smo import crypto
@@ -40,12 +42,10 @@ def _platform_names() -> dict[str, str]:
     return {key: adapter_class(key).display_name for key in platform_keys()}
 
 
-def _connect_buttons() -> dict[str, str]:
+def _connect_choices() -> list[PlatformFacts]:
     """Platforms with their own sign-in; Instagram is connected through Facebook's Page picker, and an adapter
     whose sign-in is not built yet (`connect_available = False`) gets no button that could only fail."""
-    return {key: name for key, name in _platform_names().items()
-            if not getattr(adapter_class(key), "connected_through", "")
-            and getattr(adapter_class(key), "connect_available", True)}
+    return [facts for facts in all_platform_facts() if facts.connect]
 
 
 def _error_page(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
@@ -64,7 +64,7 @@ def channel_list(request: HttpRequest) -> HttpResponse:
         "workspace": request.workspace,
         "channels": channels,
         "platform_names": names,
-        "connect_names": _connect_buttons(),
+        "connect_choices": _connect_choices(),
         "can_manage": request.member.role == Role.ADMIN,
     }
     return render(request, "platforms/channel_list.html", context)
@@ -76,9 +76,15 @@ def _describe(channel: Channel, names: dict[str, str], now: datetime) -> None:
     channel.has_tokens = bool((channel.credentials or {}).get("access_token"))
     channel.status = channel_health(channel, now)
     channel.is_paused = channel.paused_until is not None and channel.paused_until > now
+    if channel.platform in names:
+        channel.facts = platform_facts(channel.platform)
+        if channel.facts.daily_quota:
+            channel.quota_used = used_today(channel.platform, channel.external_id, now=now)
     # Instagram accounts come back through Facebook's sign-in and Page picker.
     through = getattr(adapter_class(channel.platform), "connected_through", "") if channel.platform in names else ""
     channel.reconnect_platform = through or channel.platform
+    channel.reconnect_form = (channel.platform in names
+                              and getattr(adapter_class(channel.reconnect_platform), "connect_form", None) is not None)
 
 
 @workspace_view(Role.ADMIN)
