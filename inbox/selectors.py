@@ -48,6 +48,17 @@ def channels_with_inbox() -> QuerySet[Channel]:
     return Channel.objects.filter(health=Health.OK, platform__in=platforms_with_inbox())
 
 
+def channels_without_inbox(workspace: Workspace) -> list[Channel]:
+    """The workspace's channels whose platform has no API for comments or messages (Pinterest, TikTok, …):
+    the inbox says plainly that nothing from them arrives here."""
+    with_inbox, known = set(platforms_with_inbox()), set(platform_keys())
+    found = [channel for channel in Channel.objects.filter(workspace=workspace).order_by("platform", "display_name")
+             if channel.platform not in with_inbox and channel.platform in known]
+    for channel in found:
+        channel.platform_name = adapter_class(channel.platform).display_name
+    return found
+
+
 def webhook_events_pending(older_than: datetime, limit: int = 500) -> list[int]:
     """Maintenance read: stored events no worker has processed (their enqueue was lost)."""
     return list(WebhookEvent.objects.filter(inbox_processing__isnull=True, received_at__lte=older_than)

@@ -138,6 +138,7 @@ def render_page(request: HttpRequest, filters: selectors.InboxFilters, conversat
         "channels": channels_for_workspace(request.workspace), "kinds": KIND_FILTERS,
         "sentiments": SENTIMENT_FILTERS, "members_filter": selectors.assignable_members(request.workspace),
         "tags_filter": selectors.tags_for_workspace(request.workspace),
+        "without_inbox": selectors.channels_without_inbox(request.workspace),
     }
     return render(request, "inbox/page.html", context, status=status)
 
