@@ -13,6 +13,7 @@ from rest_framework import serializers
 from platforms.health import channel_health
 from platforms.models import Channel
 from scheduler.campaigns import UTM_KEYS, clean_audiences, clean_labels, clean_utm_defaults
+from scheduler.composer_options import fields_for
 from scheduler.models import Attempt, Campaign, Delivery
 
 MAX_ID = 2**63 - 1  # larger ids cannot exist; SQLite would raise OverflowError on them
@@ -30,14 +31,29 @@ class HealthSerializer(serializers.Serializer):
     advice = serializers.ListField(child=serializers.CharField())
 
 
+class OptionFieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    kind = serializers.CharField(help_text="text, long_text, choice, tags, datetime or boolean")
+    required = serializers.BooleanField()
+    choices = serializers.ListField(child=serializers.DictField(), help_text="[{value, label}] for a choice")
+
+
 class ChannelSerializer(serializers.ModelSerializer):
     health = serializers.SerializerMethodField()
+    options = serializers.SerializerMethodField(help_text="The platform settings a post's variant can give.")
 
     class Meta:
         model = Channel
         fields = ("id", "platform", "display_name", "handle", "avatar_url", "health", "last_error",
-                  "token_expires_at", "paused_until", "last_published_at", "created_at")
+                  "token_expires_at", "paused_until", "last_published_at", "created_at", "options")
         read_only_fields = fields
+
+    @extend_schema_field(OptionFieldSerializer(many=True))
+    def get_options(self, channel: Channel) -> list[dict[str, Any]]:
+        return [{"name": spec.name, "label": str(spec.label), "kind": spec.kind, "required": spec.required,
+                 "choices": [{"value": v, "label": label} for v, label in spec.choices_for(channel.platform_info)]}
+                for spec in fields_for(channel)]
 
     @extend_schema_field(HealthSerializer)
     def get_health(self, channel: Channel) -> dict[str, Any]:

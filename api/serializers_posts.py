@@ -13,6 +13,7 @@ from api.serializers import DeliverySerializer, object_id
 from api.serializers_media import ASSET_HELP, resolve_assets
 from platforms.models import Channel
 from scheduler.campaigns import check_post_audience
+from scheduler.composer_options import fields_for, options_for
 from scheduler.models import Campaign, Post, Variant
 
 MEDIA_KEYS = ("url", "asset", "path", "mime_type", "alt_text", "size_bytes", "width", "height", "duration_s")
@@ -75,6 +76,9 @@ class VariantInSerializer(serializers.Serializer):
     media = media_list(required=False, allow_null=True)
     thread = thread_list(required=False, allow_null=True)
     first_comment = serializers.CharField(max_length=100_000, required=False, allow_null=True, allow_blank=True)
+    options = serializers.DictField(required=False, allow_null=True, help_text=(
+        "The channel's platform settings, e.g. {\"title\": …, \"privacy\": \"unlisted\"} for YouTube or "
+        "{\"board\": …} for Pinterest; GET /api/v1/channels/ lists each channel's option fields."))
 
     def validate_link(self, value: str | None) -> str | None:
         return check_http(value)
@@ -125,7 +129,20 @@ class PostInSerializer(serializers.Serializer):
         unknown = [i for i in ids if i not in channels or channels[i].workspace_id != workspace.pk]
         if unknown:
             raise serializers.ValidationError(f"No channel with id {unknown[0]} in this workspace.")
-        return [{**item, "channel": channels[item["channel"]]} for item in items]
+        return [{**item, "channel": channels[item["channel"]],
+                 **({"options": _channel_options(channels[item["channel"]], item["options"])}
+                    if item.get("options") else {})} for item in items]
+
+
+def _channel_options(channel: Channel, given: dict[str, Any]) -> dict[str, Any]:
+    """Options kept to the fields the channel's platform declares; a name it does not know is an error."""
+    known = {spec.name for spec in fields_for(channel)}
+    strange = sorted(set(given) - known)
+    if strange:
+        raise serializers.ValidationError(
+            f"Channel {channel.pk} ({channel.platform}) has no option {strange[0]!r}; it takes: "
+            f"{', '.join(sorted(known)) or 'none'}.")
+    return options_for(channel, given)
 
 
 class ChannelListSerializer(serializers.Serializer):
@@ -150,7 +167,7 @@ class ScheduleSerializer(ChannelListSerializer):
 class VariantOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = Variant
-        fields = ("channel", "text", "link", "media", "thread", "first_comment")
+        fields = ("channel", "text", "link", "media", "thread", "first_comment", "options")
         read_only_fields = fields
 
 

@@ -33,7 +33,7 @@ _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _BRACED = re.compile(r"\{[^{}]*\}")
 # Fields copied onto each tailored copy; the copy then belongs to its audience and is edited on its own.
 _COPIED_FIELDS = ("text", "link", "media", "thread", "first_comment", "quote_of", "poll_options", "poll_minutes")
-_COPIED_VARIANT_FIELDS = ("text", "link", "media", "thread", "first_comment")
+_COPIED_VARIANT_FIELDS = ("text", "link", "media", "thread", "first_comment", "options")
 
 
 # -- cleaning (shared with api.serializers) -------------------------------------------------------

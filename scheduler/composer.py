@@ -32,6 +32,7 @@ from platforms.types import PublishRequest
 from scheduler import counter, queues, services
 from scheduler.campaign_selectors import campaign_for_workspace
 from scheduler.campaigns import audience_keys, check_post_audience
+from scheduler.composer_options import options_for, raw_options
 from scheduler.models import Campaign, Delivery, DeliveryState, Post, Variant
 from scheduler.rendering import render_with
 from scheduler.selectors import post_for_workspace
@@ -53,10 +54,11 @@ class VariantInput:
     text: str | None = None
     link: str | None = None
     media: list[dict[str, Any]] | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # as typed; kept to the platform's fields on use
 
     @property
     def empty(self) -> bool:
-        return self.text is None and self.link is None and self.media is None
+        return self.text is None and self.link is None and self.media is None and not self.options
 
 
 @dataclass
@@ -171,6 +173,7 @@ def _variant(data: QueryDict, channel_id: int, errors: list[str]) -> VariantInpu
         text=text if text.strip() else None,
         link=_link(link, label, errors) if link.strip() else None,
         media=parse_media(media, label, errors) if media.strip() else None,
+        options=raw_options(data, channel_id),
     )
 
 
@@ -221,7 +224,8 @@ def requests_for(workspace: Workspace, data: ComposeInput, channels: list[Channe
 
     def builder(channel: Channel) -> Any:
         v = data.variants.get(channel.pk) or VariantInput()
-        variant = Variant(channel=channel, text=v.text, link=v.link, media=v.media)
+        variant = Variant(channel=channel, text=v.text, link=v.link, media=v.media,
+                          options=options_for(channel, v.options))
         return lambda: render_with(post, channel, variant)
 
     return [(channel, builder(channel)) for channel in channels]
@@ -265,7 +269,8 @@ def draft_form(post: Post) -> dict[str, Any]:
         "text": post.text, "link": post.link, "media": media_lines(post.media),
         "campaign_id": post.campaign_id, "audience": post.audience,
         "channel_ids": [d.channel_id for d in deliveries],
-        "variants": {cid: {"text": v.text or "", "link": v.link or "", "media": media_lines(v.media)}
+        "variants": {cid: {"text": v.text or "", "link": v.link or "", "media": media_lines(v.media),
+                           "options": v.options or {}}
                      for cid, v in variants.items()},
         "at": next((d.scheduled_for or d.due_at for d in deliveries if d.scheduled_for or d.due_at), None),
         "editable": all(d.state in EDITABLE_STATES for d in deliveries),
@@ -330,9 +335,10 @@ def _set_campaign(post: Post, workspace: Workspace, data: ComposeInput) -> None:
 
 
 def _save_variants(post: Post, data: ComposeInput, channels: list[Channel], user: Any = None) -> None:
-    """Only text, link and media are edited here: a variant's thread or first comment is kept."""
+    """Text, link, media and platform options are edited here: a variant's thread or first comment is kept."""
     overrides = [(channel, data.variants.get(channel.pk) or VariantInput()) for channel in channels]
-    services.post_set_variants(post, [{"channel": channel, "text": v.text, "link": v.link, "media": v.media}
+    services.post_set_variants(post, [{"channel": channel, "text": v.text, "link": v.link, "media": v.media,
+                                       "options": options_for(channel, v.options)}
                                       for channel, v in overrides if not v.empty], actor=user)
 
 

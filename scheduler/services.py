@@ -50,7 +50,7 @@ RETRYABLE_STATES = (DeliveryState.FAILED, DeliveryState.NEEDS_CHECK)
 CANCELLABLE_STATES = (DeliveryState.DRAFT, DeliveryState.SCHEDULED, DeliveryState.QUEUED, DeliveryState.RETRY_WAIT)
 EDITABLE_FIELDS = ("text", "link", "media", "thread", "campaign", "first_comment", "quote_of", "poll_options",
                    "poll_minutes", "audience")
-VARIANT_FIELDS = ("text", "link", "media", "thread", "first_comment")
+VARIANT_FIELDS = ("text", "link", "media", "thread", "first_comment", "options")
 
 
 class DeliveryBusy(ValidationError):
@@ -249,6 +249,8 @@ def post_set_variants(post: Post, variants: Iterable[dict], *, actor: Any = None
     with transaction.atomic():
         for item in variants:
             fields = {name: item[name] for name in VARIANT_FIELDS if name in item}
+            if "options" in fields and fields["options"] is None:  # options are never inherited: none = {}
+                fields["options"] = {}
             Variant.objects.update_or_create(post=post, channel=item["channel"], defaults=fields)
             keep.append(item["channel"].pk)
         Variant.objects.filter(post=post).exclude(channel_id__in=keep).delete()

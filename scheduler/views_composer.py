@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from approvals.selectors import composer_approval
 from scheduler import composer, queues
 from scheduler.campaign_selectors import campaign_for_workspace, picker_campaigns
+from scheduler.composer_options import option_widgets, raw_options
 from scheduler.selectors import post_for_workspace
 from scheduler.views_pages import workspace_zone
 from workspaces.access import workspace_view
@@ -68,7 +69,8 @@ def _form_from_post(request: HttpRequest, data: composer.ComposeInput) -> dict[s
         "text": post.get("text", ""), "link": post.get("link", ""), "media": post.get("media", ""),
         "channel_ids": channel_ids, "post_id": data.post_id, "at": post.get("at", ""), "editable": True,
         "draft_key": data.draft_key or uuid.uuid4().hex, "campaign_id": data.campaign_id, "audience": data.audience,
-        "variants": {cid: {name: post.get(f"v{cid}-{name}", "") for name in ("text", "link", "media")}
+        "variants": {cid: {**{name: post.get(f"v{cid}-{name}", "") for name in ("text", "link", "media")},
+                           "options": raw_options(post, cid)}
                      for cid in channel_ids},
     }
 
@@ -82,7 +84,8 @@ def _page(request: HttpRequest, form: dict[str, Any], errors: list[str] | None =
         "errors": errors or [],
         "zone": workspace_zone(request.workspace),
         "can_edit": request.member.role in EDITORS,
-        "tabs": [(c.channel, form["variants"].get(c.channel.pk, {})) for c in choices],
+        "tabs": [(c.channel, form["variants"].get(c.channel.pk, {}),
+                  option_widgets(c.channel, form["variants"].get(c.channel.pk, {}).get("options"))) for c in choices],
         "campaigns": picker_campaigns(request.workspace, form.get("campaign_id")),
     }
     context["campaign"] = next((c for c in context["campaigns"] if c.pk == form.get("campaign_id")), None)
