@@ -30,7 +30,8 @@ STATE_COLOURS = {
     "unknown": "#0dcaf0", "needs_check": "#fd7e14", "cancelled": "#212529",
 }
 DARK_TEXT_STATES = {"draft", "queued", "retry_wait", "unknown"}
-PLATFORM_ICONS = {"x": "𝕏", "facebook": "f", "instagram": "IG"}
+PLATFORM_ICONS = {"x": "𝕏", "facebook": "f", "instagram": "IG", "linkedin": "in", "youtube": "YT", "pinterest": "P",
+                  "tiktok": "TT", "snapchat": "SC", "threads": "@", "mastodon": "M", "bluesky": "🦋"}
 # The longest range any view asks for is a month grid (6 weeks) or a list month; anything far longer is a
 # request that would load the whole history at once.
 MAX_RANGE = timedelta(days=62)
