@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import requests
+from django import forms
 from django.utils.translation import gettext
 
-from platforms.bluesky import media
-from platforms.bluesky.client import Connection, XrpcError, anonymous, connect, jwt_expiry, pds_of, post_url
-from platforms.bluesky.text import compose_parts, facets, fingerprint_text, length_problems
+from platforms.bluesky import inbox, media, video
+from platforms.bluesky.client import Connection, XrpcError, connect, pds_of, post_url
+from platforms.bluesky.connect import BlueskyConnectForm, create_session, session_grant, start_connect
+from platforms.bluesky.text import compose_parts, facets, fingerprint_text, grapheme_count, length_problems
 from platforms.bluesky.translate import translate
 from platforms.errors import AuthExpired, NotSupported, OutcomeUnknown, PlatformError
 from platforms.types import (
@@ -30,6 +32,8 @@ from platforms.types import (
     TokenGrant,
     WebhookItem,
 )
+
+__all__ = ["BlueskyAdapter", "create_session", "session_grant"]
 
 FIND_PAGES = 3  # reconciliation looks at most 300 recent feed items: enough for the minutes since an attempt
 _TRANSLATED = (XrpcError, requests.RequestException)
@@ -46,40 +50,28 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
-def session_grant(body: dict[str, Any], pds: str) -> TokenGrant:
-    """A createSession/refreshSession answer as the channel's credentials."""
-    access, refresh = str(body.get("accessJwt") or ""), str(body.get("refreshJwt") or "")
-    if not access or not body.get("did"):
-        raise NotSupported("Bluesky did not return a session for this account; try connecting again.")
-    return TokenGrant(access_token=access, refresh_token=refresh, expires_at=jwt_expiry(access),
-                      extra={"pds": pds, "did": str(body["did"]), "handle": str(body.get("handle") or "")})
-
-
-def create_session(pds: str, identifier: str, app_password: str) -> TokenGrant:
-    """Log in with an app password: only at connect time (createSession allows 30 per 5 minutes)."""
-    conn = anonymous(pds)
-    try:
-        body = conn.call("POST", "com.atproto.server.createSession",
-                         json={"identifier": identifier, "password": app_password}, headers={"Authorization": ""})
-    except _TRANSLATED as exc:
-        raise translate(exc, create=False, secrets=(app_password,)) from exc
-    finally:
-        conn.session.close()
-    return session_grant(body, conn.pds)
-
-
 class BlueskyAdapter:
     platform: ClassVar[str] = "bluesky"
     display_name: ClassVar[str] = "Bluesky"
-    # The handle + app-password connect form is not built yet: no Connect button until it is.
-    connect_available: ClassVar[bool] = False
+    connect_available: ClassVar[bool] = True
+    connect_form: ClassVar[type[forms.Form]] = BlueskyConnectForm
     capabilities: ClassVar[Capabilities] = Capabilities(
         text_limit=300,
         length_rule="Bluesky counts characters as you see them: an emoji or accented letter counts once.",
         max_images=media.MAX_IMAGES,
-        max_videos=0,
+        max_videos=1,
         supports_threads=True,
+        inbox_kinds=("reply", "mention", "message"),
     )
+
+    @staticmethod
+    def composed_text(request: PublishRequest) -> str:
+        """Exactly the first post's text Bluesky receives (the link appended): the composer counts this."""
+        return compose_parts(request)[0]
+
+    @staticmethod
+    def text_length(text: str) -> int:
+        return grapheme_count(text)
 
     # -- content ------------------------------------------------------------------------------
 
@@ -94,7 +86,7 @@ class BlueskyAdapter:
                             % {"parts": ", ".join(empty)})
         if request.poll_options or request.quote_of:
             problems.append(gettext("Bluesky posts from SMO cannot carry polls or quotes."))
-        return problems + length_problems(parts) + media.problems(request.media)
+        return problems + length_problems(parts) + media.problems(request.media) + video.problems(request.media)
 
     def fingerprint(self, request: PublishRequest) -> str:
         return fingerprint_text(compose_parts(request)[0])
@@ -105,9 +97,8 @@ class BlueskyAdapter:
         conn = connect(request.channel)
         try:
             # Uploads come first: no post exists until _create. An orphaned blob is collected by the PDS.
-            blobs = [self._call(conn, media.upload, conn, item) for item in request.media]
+            embed = self._embed(conn, request)
             parts = compose_parts(request)
-            embed = media.images_embed(request.media, blobs) if blobs else None
             root = self._create(conn, parts[0], embed=embed)
             follow_ids, warning = self._publish_thread(conn, root, parts)
         finally:
@@ -115,6 +106,13 @@ class BlueskyAdapter:
         return PublishResult(external_id=root["uri"], permalink=post_url(request.channel.handle or conn.did,
                                                                          root["uri"]),
                              published_at=datetime.now(UTC), thread_ids=follow_ids, warning=warning)
+
+    def _embed(self, conn: Connection, request: PublishRequest) -> dict[str, Any] | None:
+        clip = next((item for item in request.media if item.kind == "video"), None)
+        if clip is not None:
+            return video.embed(clip, self._call(conn, video.blob_for, conn, clip, request.progress))
+        blobs = [self._call(conn, media.upload, conn, item) for item in request.media]
+        return media.images_embed(request.media, blobs) if blobs else None
 
     def _publish_thread(self, conn: Connection, root: dict[str, str], parts: list[str]) -> tuple[tuple[str, ...], str]:
         """Post parts[1:] as a reply chain. Never raises: the root exists, and raising would make the
@@ -193,13 +191,33 @@ class BlueskyAdapter:
         return PublishResult(external_id=str(post["uri"]), permalink=post_url(channel.handle or conn.did, post["uri"]),
                              published_at=_parse_time((post.get("record") or {}).get("createdAt")))
 
-    # -- inbox (not yet: notifications and chat are the next slice) ---------------------------
+    # -- inbox --------------------------------------------------------------------------------
 
     def fetch_inbox(self, channel: ChannelRef, cursor: str) -> InboxPage:
-        raise NotSupported("SMO does not read the Bluesky inbox yet.")
+        conn = connect(channel)
+        try:
+            return self._call(conn, inbox.fetch, conn, cursor)
+        finally:
+            conn.session.close()
 
     def reply(self, channel: ChannelRef, target: ReplyTarget, text: str) -> PublishResult:
-        raise NotSupported("SMO cannot answer on Bluesky yet.")
+        """A public answer is a post in the thread (strong refs to its root and parent); a chat answer a message."""
+        conn = connect(channel)
+        try:
+            if target.kind == "message":
+                try:
+                    sent = inbox.send_message(conn, target.conversation_id, text)
+                except _TRANSLATED as exc:
+                    raise translate(exc, create=True, secrets=conn.secrets) from exc
+                if not sent.get("id"):
+                    raise OutcomeUnknown("Bluesky accepted the message but returned no id; check the conversation.")
+                return PublishResult(external_id=str(sent["id"]), published_at=datetime.now(UTC))
+            refs = self._call(conn, inbox.reply_refs, conn, target.external_id)
+            made = self._create(conn, text, reply=refs)
+        finally:
+            conn.session.close()
+        return PublishResult(external_id=made["uri"], permalink=post_url(channel.handle or conn.did, made["uri"]),
+                             published_at=datetime.now(UTC))
 
     def set_hidden(self, channel: ChannelRef, external_id: str, hidden: bool) -> None:
         raise NotSupported("Bluesky has no way to hide a reply from the API.")
@@ -208,6 +226,10 @@ class BlueskyAdapter:
         return []  # Bluesky has no webhooks (reference §10): the inbox is polled
 
     # -- connect ------------------------------------------------------------------------------
+
+    def start_connect(self, data: dict[str, Any], redirect_uri: str) -> AuthorizationStart | TokenGrant:
+        """The connect form's handle and app password -> a session (no sign-in page: nothing to redirect to)."""
+        return start_connect(data)
 
     def authorization_url(self, redirect_uri: str) -> AuthorizationStart:
         # Bluesky connects with a handle and an app password (create_session), not a redirect.

@@ -1,7 +1,6 @@
 """Images for a Bluesky post: pre-flight rules, download from SMO's signed URL, uploadBlob, the embed.
 
-Video (getServiceAuth + video.bsky.app uploadVideo + getJobStatus) is not implemented yet: validate()
-says so, and capabilities advertise no video.
+Video (one per post, never mixed with images) goes through Bluesky's video service: see video.py.
 """
 
 from __future__ import annotations
@@ -24,8 +23,6 @@ IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
 
 def problems(media: tuple[MediaItem, ...]) -> list[str]:
     found: list[str] = []
-    if any(item.kind == "video" for item in media):
-        found.append(_("SMO cannot publish video to Bluesky yet; use images or post the video elsewhere."))
     images = [item for item in media if item.kind != "video"]
     if len(images) > MAX_IMAGES:
         found.append(_("Bluesky allows at most %(limit)d images per post; this post has %(count)d.")
@@ -43,8 +40,8 @@ def problems(media: tuple[MediaItem, ...]) -> list[str]:
     return found
 
 
-def fetch(item: MediaItem) -> bytes:
-    """The file's bytes from its (signed SMO) URL, refusing anything over Bluesky's image size."""
+def fetch(item: MediaItem, limit: int = MAX_IMAGE_BYTES) -> bytes:
+    """The file's bytes from its (signed SMO) URL, refusing anything over Bluesky's size for its kind."""
     session = build_session("bluesky")
     try:
         with session.get(item.url, stream=True) as response:
@@ -55,9 +52,9 @@ def fetch(item: MediaItem) -> bytes:
             chunks, total = [], 0
             for chunk in response.iter_content(64 * 1024):
                 total += len(chunk)
-                if total > MAX_IMAGE_BYTES:  # a missing or lying Content-Length must not fill memory
-                    raise ContentRejected("Bluesky accepts images of at most 1 MB; this file is larger.",
-                                          platform_code="media-size")
+                if total > limit:  # a missing or lying Content-Length must not fill memory
+                    raise ContentRejected(f"Bluesky accepts files of this kind up to {limit // 1_000_000} MB; "
+                                          "this file is larger.", platform_code="media-size")
                 chunks.append(chunk)
     except requests.RequestException:
         raise TransientError("SMO could not download the media file to send to Bluesky; it will be retried.",

@@ -350,7 +350,7 @@ def _count(body: dict[str, Any], key: str, maximum: int) -> int:
 
 def _url(value: Any, platform: str) -> str:
     if value is None:
-        return os.environ.get("SANDBOX_WEBHOOK_TARGET", DEFAULT_TARGET).rstrip("/") + WEBHOOK_PATHS[platform]
+        return os.environ.get("SANDBOX_WEBHOOK_TARGET", DEFAULT_TARGET).rstrip("/") + WEBHOOK_PATHS.get(platform, "/")
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):
         raise ControlError("webhook_url must be an http(s) URL")
     return value

@@ -4,12 +4,15 @@ Implements reference §10 / §14: app-password sessions (createSession counted p
 30 in 5 minutes; refreshSession rotating the refresh JWT; ExpiredToken on a stale access JWT),
 createRecord for ``app.bsky.feed.post`` (≤300 graphemes and 3,000 bytes, facet byte ranges inside the
 text, reply refs and blob refs that exist) answering ``uri``/``cid``, uploadBlob, resolveHandle,
-getSession, getProfile and getAuthorFeed. Errors are XRPC bodies ``{"error","message"}``.
+getSession, getProfile and getAuthorFeed. Errors are XRPC bodies ``{"error","message"}``. Notifications,
+getPostThread, chat and the audience plug-in live in ``bluesky_inbox.py``; getServiceAuth and the video
+service (video.bsky.app, ``/bluesky-video``) in ``bluesky_video.py``.
 
 Where the reference is silent: any non-empty password logs in except ``wrong-password`` (answers 401
 AuthenticationRequired, as the PDS does for bad credentials); tokens are unsigned JWT-shaped strings
 whose payload carries ``exp`` (the adapter reads it, the PDS would verify it). Like Bluesky, a repeated
-text is accepted: Bluesky has no duplicate check. Not yet: notifications, chat, video, getPostThread.
+text is accepted: Bluesky has no duplicate check. A handle whose password is ``needs-2fa`` answers 401
+``AuthFactorTokenRequired``, as an account with email sign-in codes does.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from aiohttp import web
 
 from platforms.bluesky.text import MAX_BYTES, MAX_GRAPHEMES, grapheme_count
 
+from .bluesky_inbox import BlueskyInbox
+from .bluesky_video import VIDEO_PREFIX, BlueskyVideo
 from .dialect import Dialect, json_response
-from .state import Account, Post, Store, Token, iso_z
+from .state import Account, Post, Store, Token, iso_z, utcnow
 
 SEED_ACCOUNTS = (
     ("smodemo.bsky.social", "did:plc:smodemo0000000000000001", "SMO Demo"),
@@ -65,19 +70,22 @@ def _cid(data: bytes) -> str:
     return "bafyrei" + base64.b32encode(hashlib.sha256(data).digest()).decode().lower().rstrip("=")[:52]
 
 
-class BlueskyDialect(Dialect):
+class BlueskyDialect(BlueskyInbox, BlueskyVideo, Dialect):
     name = "bluesky"
     title = "Bluesky"
-    prefixes = ("/bluesky",)
+    prefixes = ("/bluesky", VIDEO_PREFIX)
     switches: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, store: Store, faults: Any) -> None:
         super().__init__(store, faults)
         self.blobs: dict[str, dict[str, Any]] = {}
         self.cids: dict[str, str] = {}  # post uri -> cid
+        self.likes: list[tuple[str, dict[str, Any]]] = []
+        self.service_tokens: dict[str, dict[str, Any]] = {}
+        self.jobs: dict[str, dict[str, Any]] = {}
 
     def seed(self, store: Store) -> None:
-        self.blobs, self.cids = {}, {}
+        self.blobs, self.cids, self.likes, self.service_tokens, self.jobs = {}, {}, [], {}, {}
         for handle, did, name in SEED_ACCOUNTS:
             store.add_account(self.name, handle, account_id=did, name=name)
 
@@ -91,9 +99,13 @@ class BlueskyDialect(Dialect):
             ("POST", "com.atproto.repo.uploadBlob", self.upload_blob),
             ("POST", "com.atproto.repo.createRecord", self.create_record),
             ("GET", "app.bsky.feed.getAuthorFeed", self.author_feed),
+            *self.inbox_routes(),
+            *self.video_routes(),
         ]
         for method, nsid, handler in routes:
             app.router.add_route(method, f"{self.prefix}/xrpc/{nsid}", self._endpoint(handler))
+        self.register_video(app, self._endpoint)
+        app.router.add_route("*", VIDEO_PREFIX + "/{tail:.*}", self.not_found)
         app.router.add_route("*", self.prefix + "/{tail:.*}", self.not_found)
 
     @staticmethod
@@ -137,7 +149,7 @@ class BlueskyDialect(Dialect):
     def identify(self, request: web.Request) -> Account | None:
         token = self._bearer(request)
         if token is None or token.platform != self.name:
-            return None
+            return self.service_account(request)
         return self.store.accounts[self.name].get(token.account_id)
 
     def caller(self, request: web.Request, kind: str = "access") -> tuple[Account, Token]:
@@ -162,6 +174,8 @@ class BlueskyDialect(Dialect):
         account = self.store.find_account(self.name, identifier) or self.by_did(identifier)
         if account is None or password == "wrong-password":
             return xrpc_error(401, "AuthenticationRequired", "Invalid identifier or password")
+        if password == "needs-2fa":
+            return xrpc_error(401, "AuthFactorTokenRequired", "A sign in code has been sent to your email address")
         return json_response(self._issue(account))
 
     async def refresh_session(self, request: web.Request) -> web.Response:
@@ -217,18 +231,42 @@ class BlueskyDialect(Dialect):
         problem = self._record_problem(record)
         if problem:
             return xrpc_error(400, "InvalidRequest", f"Invalid app.bsky.feed.post record: {problem}")
-        uri = f"at://{self.did(account)}/app.bsky.feed.post/{_tid()}"
-        cid = _cid(json.dumps(record, sort_keys=True).encode() + uri.encode())
-        parent = ((record.get("reply") or {}).get("parent") or {}).get("uri")
-        embed_images = (record.get("embed") or {}).get("images") or []
-        post = Post(platform=self.name, id=uri, account_id=account.id, text=record["text"],
-                    request_id=request.get("request_id", ""), in_reply_to_id=parent,
-                    media_ids=tuple(image["image"]["ref"]["$link"] for image in embed_images))
-        post.record = record  # type: ignore[attr-defined]  # kept verbatim for the feed views
-        self.cids[uri] = cid
-        self.store.add_post(post)
-        return json_response({"uri": uri, "cid": cid, "commit": {"cid": _cid(cid.encode()), "rev": _tid()},
+        post = self.store_post(account, record, request.get("request_id", ""))
+        cid = self.cids[post.id]
+        return json_response({"uri": post.id, "cid": cid, "commit": {"cid": _cid(cid.encode()), "rev": _tid()},
                               "validationStatus": "valid"})
+
+    def store_post(self, account: Account, record: dict[str, Any], request_id: str) -> Post:
+        """Keep a post record (from createRecord or the audience) with its uri and cid."""
+        record["createdAt"] = record.get("createdAt") or iso_z(utcnow())
+        uri = f"at://{self.did(account)}/app.bsky.feed.post/{_tid()}"
+        parent_uri = ((record.get("reply") or {}).get("parent") or {}).get("uri")
+        parent = self.store.get_post(self.name, parent_uri) if parent_uri else None
+        embed = record.get("embed") or {}
+        media = [image["image"] for image in embed.get("images") or []] + ([embed["video"]] if "video" in embed else [])
+        post = Post(platform=self.name, id=uri, account_id=account.id, text=record["text"], request_id=request_id,
+                    in_reply_to_id=parent_uri, in_reply_to_account_id=parent.account_id if parent else None,
+                    media_ids=tuple(blob["ref"]["$link"] for blob in media))
+        post.record = record  # type: ignore[attr-defined]  # kept verbatim for the feed views
+        self.cids[uri] = _cid(json.dumps(record, sort_keys=True).encode() + uri.encode())
+        self.store.add_post(post)
+        return post
+
+    @staticmethod
+    def tid() -> str:
+        return _tid()
+
+    @staticmethod
+    def cid(data: bytes) -> str:
+        return _cid(data)
+
+    @staticmethod
+    def b64(data: dict[str, Any]) -> str:
+        return _b64(data)
+
+    @staticmethod
+    def reply_with(response: web.Response) -> Exception:
+        return XrpcReply(response)
 
     def _record_problem(self, record: Any) -> str:
         if not isinstance(record, dict) or record.get("$type") != "app.bsky.feed.post":
@@ -253,6 +291,8 @@ class BlueskyDialect(Dialect):
                 if not isinstance(ref, dict) or self.cids.get(str(ref.get("uri"))) != ref.get("cid"):
                     return f"Record/reply/{key} must be a strong ref (uri and cid) to an existing post"
         embed = record.get("embed")
+        if isinstance(embed, dict) and embed.get("$type") == "app.bsky.embed.video":
+            return self.video_embed_problem(embed)
         if embed is not None:
             images = embed.get("images") if isinstance(embed, dict) else None
             if embed.get("$type") != "app.bsky.embed.images" or not isinstance(images, list):

@@ -134,4 +134,6 @@ class TestBlueskyContractAgainstSandbox(AdapterContract):
         assert adapter.validate(self.request(text + "a"))
         assert adapter.validate(self.request("e\u0301" * 300)) == []  # decomposed accents count once
         assert adapter.validate(PublishRequest(channel=self.channel(), text="clip", media=(
-            MediaItem(url="https://example.com/v.mp4", mime_type="video/mp4"),)))
+            MediaItem(url="https://example.com/v.mp4", mime_type="video/mp4"),))) == []
+        assert adapter.validate(PublishRequest(channel=self.channel(), text="clip", media=(
+            MediaItem(url="https://example.com/v.avi", mime_type="video/x-msvideo"),)))
