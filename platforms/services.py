@@ -111,7 +111,12 @@ def channel_connect_pages(workspace: Workspace, platform: str, user_grant: Token
     wanted, wanted_ig = set(page_ids), set(instagram_page_ids)
     channels = []
     for page in adapter.list_pages(user_grant.access_token):  # type: ignore[attr-defined]
-        grant = TokenGrant(access_token=page.access_token, scopes=user_grant.scopes)  # Page tokens do not expire
+        # Facebook Page tokens do not expire; a "page" holding the member's own token (LinkedIn's member and
+        # organizations) keeps the sign-in's expiry and refresh token, so it is refreshed and warned about.
+        own = page.access_token == user_grant.access_token
+        grant = TokenGrant(access_token=page.access_token, scopes=user_grant.scopes,
+                           refresh_token=user_grant.refresh_token if own else "",
+                           expires_at=user_grant.expires_at if own else None)
         if page.account.external_id in wanted:
             channels.append(_upsert_channel(workspace, platform, page.account, grant, actor))
         if page.account.external_id in wanted_ig and getattr(page, "instagram", None):

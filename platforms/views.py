@@ -171,7 +171,9 @@ def _start_page_pick(request: HttpRequest, platform: str, pending: dict[str, Any
             "Connect again and select at least one Page.") % {"platform": name})
     pick_id = secrets.token_urlsafe(16)
     picks: dict[str, Any] = dict(request.session.get(PICK_KEY, {}))
-    sealed = json.dumps({"access_token": grant.access_token, "scopes": list(grant.scopes)}).encode()
+    sealed = json.dumps({"access_token": grant.access_token, "scopes": list(grant.scopes),
+                         "refresh_token": grant.refresh_token,
+                         "expires_at": grant.expires_at.isoformat() if grant.expires_at else ""}).encode()
     picks[pick_id] = {
         "platform": platform, "workspace": request.workspace.pk, "grant": crypto.encrypt(sealed),
         "pages": [_page_entry(page, linked.get(page.external_id)) for page in pages],
@@ -209,7 +211,10 @@ def channel_pick_pages(request: HttpRequest, pick_id: str) -> HttpResponse:
         return _picker(request, pick_id, entry, error=_("Select at least one Page to connect."))
     request.session[PICK_KEY] = {key: value for key, value in picks.items() if key != pick_id}
     stored = json.loads(crypto.decrypt(entry["grant"]))
-    grant = TokenGrant(access_token=stored["access_token"], scopes=tuple(stored["scopes"]))
+    expires = stored.get("expires_at") or ""
+    grant = TokenGrant(access_token=stored["access_token"], scopes=tuple(stored["scopes"]),
+                       refresh_token=stored.get("refresh_token", ""),
+                       expires_at=datetime.fromisoformat(expires) if expires else None)
     try:
         channels = services.channel_connect_pages(request.workspace, entry["platform"], grant, chosen, chosen_ig,
                                                   actor=request.user)

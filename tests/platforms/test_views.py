@@ -173,9 +173,9 @@ def test_channel_list_shows_health_and_never_the_token(admin_client: Any, channe
                                                  last_error="X no longer accepts <b>this</b> token",
                                                  token_expires_at=datetime(2025, 7, 1, 10, 0, tzinfo=UTC))
     body = admin_client.get(url("list")).content.decode()
-    assert "Connect X" in body
-    # Their sign-in is not built yet: no button that could only fail.
-    assert "Connect Mastodon" not in body and "Connect Bluesky" not in body
+    assert "Connect X" in body and "Connect Mastodon" in body and "Connect Bluesky" in body
+    # Instagram without its own app connects through Facebook's Page picker: no button of its own.
+    assert "Connect Instagram" not in body
     assert "2025-07-01 12:00 CEST" in body  # shown in the workspace's time zone (Europe/Berlin)
     assert STORED_TOKEN not in body and "stored-refresh-1" not in body
     assert "Needs reconnect" in body and "Reconnect" in body
