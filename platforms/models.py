@@ -136,3 +136,18 @@ class QuotaUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform} {self.account_id} {self.day}: {self.units}"
+
+
+class MastodonApp(models.Model):
+    """SMO's app registration on one Mastodon instance (POST /api/v1/apps), made the first time someone
+    connects an account there and reused for every later account on the same instance."""
+
+    instance_url = models.CharField(_("instance"), max_length=255, unique=True)
+    client_id = models.CharField(_("client id"), max_length=255)
+    secrets = EncryptedJSONField(_("client secret"))  # {"client_secret": ...}
+    redirect_uri = models.CharField(_("redirect URI"), max_length=1000)
+    scopes = models.CharField(_("scopes"), max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"SMO app on {self.instance_url}"

@@ -87,7 +87,9 @@ def _limit_and_text(platform: str, request: PublishRequest) -> tuple[str, int]:
     if cls is None:
         return request.text.strip(), 0
     composed = getattr(cls, "composed_text", None)
-    return (composed(request) if composed else request.text.strip()), cls.capabilities.text_limit
+    limit_for = getattr(cls, "text_limit_for", None)  # a channel's own limit (a Mastodon instance's)
+    limit = limit_for(request) if limit_for else cls.capabilities.text_limit
+    return (composed(request) if composed else request.text.strip()), limit
 
 
 def text_length(platform: str, text: str) -> int:

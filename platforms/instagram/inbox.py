@@ -31,13 +31,13 @@ PUBLIC_KINDS = ("comment", "reply", "mention")
 _NO_CREDENTIALS = Credentials()
 
 
-def _stream(cursor: dict[str, Any], name: str) -> tuple[datetime | None, set[str]]:
+def stream_state(cursor: dict[str, Any], name: str) -> tuple[datetime | None, set[str]]:
     entry = cursor.get(name) if isinstance(cursor.get(name), dict) else {}
     seen = entry.get("seen")
     return parse_time(entry.get("since")), set(seen) if isinstance(seen, list) else set()
 
 
-def _advance(entries: list[InboxEntry], since: datetime | None, seen: set[str]) -> tuple[list[InboxEntry], dict]:
+def advance_stream(entries: list[InboxEntry], since: datetime | None, seen: set[str]) -> tuple[list[InboxEntry], dict]:
     fresh = [e for e in entries if (since is None or e.created_at >= since) and e.external_id not in seen]
     newest = max((e.created_at for e in fresh), default=None)
     if newest is None:
@@ -56,10 +56,12 @@ class InboxCalls(GraphCalls):
         conn = connect(channel)
         media = self._call(conn, False, conn.graph.get_connections, conn.ig_id, "media",
                            fields=INBOX_MEDIA_FIELDS, limit=MEDIA_LIMIT)
-        comments, comment_state = _advance(comment_entries(channel, media.get("data")), *_stream(state, "comments"))
+        comments, comment_state = advance_stream(comment_entries(channel, media.get("data")),
+                                                 *stream_state(state, "comments"))
         threads = self._call(conn, False, conn.graph.get_connections, "me", "conversations", platform="instagram",
                              fields=CONVERSATION_FIELDS, limit=CONVERSATION_LIMIT)
-        messages, message_state = _advance(message_entries(channel, threads.get("data")), *_stream(state, "messages"))
+        messages, message_state = advance_stream(message_entries(channel, threads.get("data")),
+                                                 *stream_state(state, "messages"))
         items = sorted(comments + messages, key=lambda e: (e.created_at, e.external_id))
         return InboxPage(items=tuple(items), cursor=json.dumps({"comments": comment_state,
                                                                 "messages": message_state}))

@@ -73,3 +73,9 @@ def connect(channel: ChannelRef) -> Connection:
         raise NotSupported("This Mastodon channel does not know its instance address; connect it again.",
                            platform_code="instance") from None
     return Connection(base, channel.credentials.access_token, build_session("mastodon"), {})
+
+
+def account_id(channel: ChannelRef) -> str:
+    """The account's id on its instance. The channel's external id is ``<id>@<instance host>``, because ids are
+    only unique per instance: two instances' accounts with the same id must stay two channels."""
+    return channel.external_id.split("@", 1)[0]

@@ -71,11 +71,15 @@ def weighted_length(text: str) -> int:
     return grapheme_count(text)
 
 
-def length_problems(text: str, limit: int = DEFAULT_MAX_CHARACTERS) -> list[str]:
-    length = weighted_length(text)
+def length_problems(text: str, limit: int = DEFAULT_MAX_CHARACTERS, spoiler_text: str = "") -> list[str]:
+    """Mastodon counts the content warning toward the same limit as the text."""
+    length = weighted_length(text) + weighted_length(spoiler_text)
     if length <= limit:
         return []
-    return [_("Mastodon counts every link as 23 characters: this post is %(length)d of %(limit)d.")
+    if spoiler_text:
+        return [_("Mastodon counts the content warning with the text and every link as 23 characters: "
+                  "this post is %(length)d of the server's %(limit)d.") % {"length": length, "limit": limit}]
+    return [_("Mastodon counts every link as 23 characters: this post is %(length)d of the server's %(limit)d.")
             % {"length": length, "limit": limit}]
 
 

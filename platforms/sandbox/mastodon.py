@@ -2,7 +2,9 @@
 
 Statuses (with ``Idempotency-Key``: the same key from the same account returns the original status),
 async media (``POST /api/v2/media`` 202 with ``url: null``, ``GET /api/v1/media/:id`` 206 then 200),
-account statuses for reconciliation, ``verify_credentials`` and ``/api/v2/instance``. Errors are
+account statuses for reconciliation, ``verify_credentials`` and ``/api/v2/instance``; app registration
+and OAuth in ``mastodon_oauth.py``, notifications, conversations, context and the audience in
+``mastodon_inbox.py``. Errors are
 ``{"error": "..."}``; 429 carries ``X-RateLimit-Reset`` as an ISO 8601 time (reference §9).
 """
 
@@ -18,6 +20,8 @@ from aiohttp import web
 
 from .dialect import Dialect, json_response
 from .faults import FaultEngine
+from .mastodon_inbox import MastodonInbox
+from .mastodon_oauth import MastodonOAuth
 from .state import Account, Post, Store, iso_z
 
 ORIGIN = "https://mastodon.example"
@@ -56,14 +60,24 @@ class MastodonDialect(Dialect):
     # mastodon_media_polls: GET /api/v1/media/:id calls answering 206 before 200 (video/GIF only);
     # mastodon_max_characters: the instance's status length limit.
     switches: ClassVar[dict[str, Any]] = {"mastodon_media_polls": 1, "mastodon_max_characters": 500}
+    audience_kinds: ClassVar[tuple[str, ...]] = ("comments", "replies", "mentions", "messages")
 
     def __init__(self, store: Store, faults: FaultEngine) -> None:
         super().__init__(store, faults)
+        self.oauth = MastodonOAuth(self)
+        self.inbox = MastodonInbox(self)
         self.reset()
 
     def reset(self) -> None:
         self.media: dict[str, dict[str, Any]] = {}
         self.keys: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        self.extras: dict[str, dict[str, Any]] = {}  # status id -> visibility, spoiler_text, language, sensitive
+        self.oauth.apps = {}  # a reset instance forgot every registered app
+        self.inbox.reset()
+
+    def make_audience_item(self, kind: str, account: Account, post: Post | None, stranger: tuple[str, str, str],
+                           text: str) -> dict[str, Any]:
+        return self.inbox.make_audience_item(kind, account, post, stranger, text)
 
     def seed(self, store: Store) -> None:
         self.reset()
@@ -79,6 +93,8 @@ class MastodonDialect(Dialect):
         app.router.add_post(p + "/api/v1/statuses", self.create_status)
         app.router.add_get(p + "/api/v1/statuses/{id}", self.get_status)
         app.router.add_get(p + "/api/v1/accounts/{id}/statuses", self.account_statuses)
+        for method, path, handler in self.oauth.routes() + self.inbox.routes():
+            app.router.add_route(method, p + path, handler)
         app.router.add_route("*", p + "/{tail:.*}", self.not_found)
 
     async def not_found(self, request: web.Request) -> web.Response:
@@ -135,11 +151,31 @@ class MastodonDialect(Dialect):
     def status_json(self, post: Post) -> dict[str, Any]:
         account = self.store.accounts[self.name][post.account_id]
         attachments = [self.media_json(self.media[m]) for m in post.media_ids if m in self.media]
+        extra = self.extras.get(post.id, {})
+        mentions = [{"id": a.id, "username": a.username, "acct": a.username, "url": f"{ORIGIN}/@{a.username}"}
+                    for a in self.inbox.mentioned(post.text, "")]
         return {"id": post.id, "created_at": iso_z(post.created_at), "in_reply_to_id": post.in_reply_to_id,
-                "visibility": (post.poll or {}).get("visibility", "public"), "spoiler_text": "",
+                "in_reply_to_account_id": post.in_reply_to_account_id,
+                "visibility": extra.get("visibility", "public"), "spoiler_text": extra.get("spoiler_text", ""),
+                "sensitive": bool(extra.get("sensitive")), "language": extra.get("language"),
                 "uri": f"{ORIGIN}/users/{account.username}/statuses/{post.id}",
                 "url": f"{ORIGIN}/@{account.username}/{post.id}", "content": render_html(post.text),
-                "media_attachments": attachments, "account": self.account_json(account)}
+                "media_attachments": attachments, "mentions": mentions, "account": self.account_json(account)}
+
+    def add_status(self, author: Account, text: str, *, visibility: str = "public", in_reply_to: Post | None = None,
+                   media_ids: tuple[str, ...] = (), request_id: str = "audience", audience: bool = False,
+                   spoiler_text: str = "", language: str | None = None, sensitive: bool = False) -> Post:
+        """Store a status and what follows from it (notifications, conversations)."""
+        post = Post(platform=self.name, id=self.store.ids.next(), account_id=author.id, text=text,
+                    request_id=request_id, in_reply_to_id=in_reply_to.id if in_reply_to else None,
+                    in_reply_to_account_id=in_reply_to.account_id if in_reply_to else None, media_ids=media_ids)
+        self.extras[post.id] = {"visibility": visibility, "spoiler_text": spoiler_text, "language": language,
+                                "sensitive": sensitive or bool(spoiler_text)}
+        self.store.add_post(post)
+        if audience:
+            self.store.creates.pop()  # the create record counts SMO's API creates, not the audience's
+        self.inbox.after_create(post, visibility)
+        return post
 
     def media_json(self, item: dict[str, Any]) -> dict[str, Any]:
         ready = item["polls_left"] < 0
@@ -203,14 +239,21 @@ class MastodonDialect(Dialect):
                          headers)
         if not text.strip() and not media_ids:
             return error(422, "Validation failed: Text can't be blank", headers)
+        spoiler = str(body.get("spoiler_text") or "")
         limit = int(self.faults.switch("mastodon_max_characters") or 500)
-        if len(_URL.sub("x" * 23, text)) > limit:
+        if len(_URL.sub("x" * 23, text)) + len(spoiler) > limit:
             return error(422, f"Validation failed: Text character limit of {limit} exceeded", headers)
-        reply_to = str(body.get("in_reply_to_id") or "") or None
-        post = Post(platform=self.name, id=self.store.ids.next(), account_id=account.id, text=text,
-                    request_id=request["request_id"], in_reply_to_id=reply_to, media_ids=media_ids,
-                    poll={"visibility": str(body.get("visibility") or "public")})
-        self.store.add_post(post)
+        visibility = str(body.get("visibility") or "public")
+        if visibility not in ("public", "unlisted", "private", "direct"):
+            return error(422, "Validation failed: Visibility is not included in the list", headers)
+        reply_to_id = str(body.get("in_reply_to_id") or "")
+        reply_to = self.store.get_post(self.name, reply_to_id) if reply_to_id else None
+        if reply_to_id and reply_to is None:
+            return error(404, headers=headers)
+        post = self.add_status(account, text, visibility=visibility, in_reply_to=reply_to, media_ids=media_ids,
+                               request_id=request["request_id"], spoiler_text=spoiler,
+                               language=str(body.get("language") or "") or None,
+                               sensitive=str(body.get("sensitive")).lower() in ("true", "1"))
         status = self.status_json(post)
         if key:
             self.keys[(account.id, key)] = (now, status)

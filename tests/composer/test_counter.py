@@ -77,3 +77,16 @@ def test_as_dict_shape() -> None:
     result = counter.count(ChannelFactory(platform="x"), request("x", "hello"))
     assert result.as_dict() == {"channel": result.channel_id, "platform": "x", "used": 5, "limit": 280,
                                 "state": "ok", "problems": []}
+
+
+def test_adapters_own_rules_plug_in_graphemes_and_an_instance_limit() -> None:
+    bluesky = counter.count(ChannelFactory(platform="bluesky"), request("bluesky", "👩‍👩‍👧‍👦" * 3))
+    assert (bluesky.used, bluesky.limit) == (3, 300)  # a family emoji is one grapheme
+
+    ref = ChannelRef(platform="mastodon", external_id="1@mastodon.example", handle="acme@mastodon.example",
+                     credentials=Credentials(extra={"max_characters": 1000}))
+    long_post = PublishRequest(channel=ref, text="a" * 700)
+    mastodon = counter.count(ChannelFactory(platform="mastodon"), long_post)
+    assert (mastodon.used, mastodon.limit, mastodon.state) == (700, 1000, counter.OK)
+    default = counter.count(ChannelFactory(platform="mastodon"), request("mastodon", "a" * 700))
+    assert (default.limit, default.state) == (500, counter.OVER)

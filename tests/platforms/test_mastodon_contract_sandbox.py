@@ -86,9 +86,13 @@ class TestMastodonContractAgainstSandbox(AdapterContract):
         records = [r for r in self.sandbox.creates("mastodon", ACCOUNT) if r["text"] == request.text]
         assert [r["id"] for r in records] == [retried.external_id]
 
-    def test_verify_names_the_account(self) -> None:
+    def test_verify_names_the_account_with_its_instance_and_the_instance_limit(self) -> None:
+        self.sandbox.set_faults({"mastodon_max_characters": 5000})
         account = self.make_adapter().verify(self.channel())
-        assert account.handle == ACCOUNT and account.external_id == self.minted["account_id"]
+        assert account.handle == f"{ACCOUNT}@mastodon.example"
+        # ids are unique per instance only, so the channel's id names the instance too
+        assert account.external_id == f"{self.minted['account_id']}@mastodon.example"
+        assert account.info["max_characters"] == 5000
 
 
 def test_media_with_alt_text_waits_for_processing_then_publishes(live_sandbox: Any, settings: Any,

@@ -1,0 +1,145 @@
+"""Threads sign-in (reference §8): the threads.net dialog and graph.threads.net's token endpoints.
+
+- ``GET|POST /threads/web/oauth/authorize`` (threads.net): a consent page; approving redirects with
+  ``code`` and ``state`` (denying: ``error=access_denied``). The name typed in is a Threads profile
+  (created when new).
+- ``POST /threads/oauth/access_token``: code -> one-hour token, ``{"access_token","user_id"}``.
+- ``GET /threads/access_token?grant_type=th_exchange_token&client_secret&access_token`` -> 60-day token.
+- ``GET /threads/refresh_access_token?grant_type=th_refresh_token&access_token`` -> a new 60-day token
+  for an active one at least ``threads_refresh_min_age_s`` old (Meta: 24 hours).
+Every error is a Graph envelope ``{"error":{"message","type","code",...}}``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from html import escape
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from .dialect import Handler, json_response
+from .facebook_common import fail, params
+from .facebook_oauth import CODE_LIFETIME_S, LONG_LIVED_S, USERNAME, _invalid_dialog, _redirect, _scopes
+from .feeds import page
+from .state import Account, AuthCode
+
+if TYPE_CHECKING:
+    from .threads import ThreadsDialect
+
+SHORT_LIVED_S = 3600
+DIALOG_PARAMS = ("client_id", "redirect_uri", "state", "scope", "response_type")
+DIALOG_PATH = "/threads/web/oauth/authorize"
+
+
+class ThreadsOAuth:
+    def __init__(self, dialect: ThreadsDialect) -> None:
+        self.th = dialect
+        self.store = dialect.store
+
+    def routes(self) -> list[tuple[str, str, Handler]]:
+        return [
+            ("GET", DIALOG_PATH, self.dialog),
+            ("POST", DIALOG_PATH, self.decide),
+            ("POST", "/threads/oauth/access_token", self.token),
+            ("GET", "/threads/access_token", self.exchange),
+            ("GET", "/threads/refresh_access_token", self.refresh),
+        ]
+
+    async def dialog(self, request: web.Request) -> web.Response:
+        values = {name: request.query.get(name, "") for name in DIALOG_PARAMS}
+        problem = _invalid_dialog(values)
+        if problem:
+            return page("Threads sandbox - error", f"<p class='error'>{escape(problem)}</p>", status=400)
+        return self._consent(values, "smo_demo_threads")
+
+    async def decide(self, request: web.Request) -> web.Response:
+        form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        values = {name: form.get(name, "") for name in DIALOG_PARAMS}
+        problem = _invalid_dialog(values)
+        if problem:
+            return page("Threads sandbox - error", f"<p class='error'>{escape(problem)}</p>", status=400)
+        if form.get("decision") != "approve":
+            return _redirect(values["redirect_uri"], error="access_denied", error_reason="user_denied",
+                             error_description="The user denied your request.", state=values["state"])
+        username = form.get("username", "").strip().lstrip("@")
+        if not USERNAME.match(username):
+            return self._consent(values, username, "A username is 1 to 30 letters, digits, _ or .")
+        account = self.th.profile(username)
+        code = AuthCode(value=secrets.token_urlsafe(48), platform=self.th.name, client_id=values["client_id"],
+                        redirect_uri=values["redirect_uri"], scopes=_scopes(values["scope"]), challenge="",
+                        challenge_method="", account_id=account.id, expires_at=time.time() + CODE_LIFETIME_S)
+        self.store.codes[code.value] = code
+        return _redirect(values["redirect_uri"], code=code.value, state=values["state"])
+
+    def _consent(self, values: dict[str, str], username: str, error: str = "") -> web.Response:
+        hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in values.items())
+        scopes = "".join(f"<li><code>{escape(s)}</code></li>" for s in _scopes(values["scope"]))
+        body = (f"<h1>Allow {escape(values['client_id'])} to use your Threads profile?</h1>"
+                f"<ul>{scopes}</ul>" + (f"<p class='error'>{escape(error)}</p>" if error else "")
+                + f'<form method="post" action="{DIALOG_PATH}">{hidden}'
+                '<label for="username">Log in as (an existing or a new sandbox Threads profile)</label>'
+                f'<input type="text" id="username" name="username" value="{escape(username)}"><p>'
+                '<button type="submit" name="decision" value="approve">Allow</button>'
+                '<button type="submit" name="decision" value="deny">Cancel</button></p></form>')
+        return page("Threads sandbox - log in", body, status=400 if error else 200)
+
+    # -- tokens -----------------------------------------------------------------------------
+
+    async def token(self, request: web.Request) -> web.Response:
+        p = params(request)
+        client_id = p.get("client_id", "")
+        if not client_id or not p.get("client_secret"):
+            return fail(100, "(#100) Missing client_id or client_secret").response
+        expected = self.store.clients.get(self.th.name, {}).get(client_id)
+        if expected is not None and not hmac.compare_digest(expected, p["client_secret"]):
+            return fail(101, "Error validating client secret.").response
+        if p.get("grant_type") != "authorization_code":
+            return fail(100, "(#100) Unsupported grant_type").response
+        code = self.store.codes.get(p.get("code", ""))
+        if code is None or code.platform != self.th.name or code.client_id != client_id:
+            return fail(100, "(#100) Invalid authorization code", subcode=36007).response
+        if code.used or time.time() > code.expires_at:
+            self.store.revoke_grant(code.value)
+            return fail(100, "(#100) This authorization code has been used", subcode=36009).response
+        if p.get("redirect_uri", "") != code.redirect_uri:
+            return fail(100, "Error validating verification code. Please make sure your redirect_uri is "
+                             "identical to the one you used in the OAuth dialog request", subcode=36008).response
+        code.used = True
+        token = self._issue(self.store.accounts[self.th.name][code.account_id], code.scopes, client_id,
+                            SHORT_LIVED_S, code.value)
+        return json_response({"access_token": token, "user_id": int(code.account_id)})
+
+    async def exchange(self, request: web.Request) -> web.Response:
+        p = params(request)
+        if p.get("grant_type") != "th_exchange_token" or not p.get("client_secret"):
+            return fail(100, "(#100) grant_type=th_exchange_token and client_secret are required").response
+        return self._renew(p, min_age=0.0)
+
+    async def refresh(self, request: web.Request) -> web.Response:
+        p = params(request)
+        if p.get("grant_type") != "th_refresh_token":
+            return fail(100, "(#100) grant_type=th_refresh_token is required").response
+        try:
+            min_age = float(self.th.faults.switch("threads_refresh_min_age_s"))
+        except (TypeError, ValueError):
+            min_age = 86400.0
+        return self._renew(p, min_age=min_age)
+
+    def _renew(self, p: dict[str, str], *, min_age: float) -> web.Response:
+        old = self.store.find_token(p.get("access_token", ""), "access")
+        if old is None or old.platform != self.th.name or not old.is_active(time.time()):
+            return fail(190, "Error validating access token: Session has expired.", subcode=463).response
+        if time.time() - self.th.issued.get(old.value, 0.0) < min_age:
+            return fail(100, "(#100) The access token must be at least 24 hours old to be refreshed").response
+        account = self.store.accounts[self.th.name][old.account_id]
+        token = self._issue(account, old.scopes, old.client_id, LONG_LIVED_S, old.grant)
+        return json_response({"access_token": token, "token_type": "bearer", "expires_in": LONG_LIVED_S})
+
+    def _issue(self, account: Account, scopes: tuple[str, ...], client_id: str, lifetime: int, grant: str) -> str:
+        token, _ = self.store.issue_tokens(account, scopes, client_id=client_id, expires_in=lifetime,
+                                           refresh=False, grant=grant)
+        self.th.issued[token.value] = time.time()
+        return token.value
