@@ -354,6 +354,33 @@ INSTAGRAM_APP_SECRET = env.string("INSTAGRAM_APP_SECRET")
 FACEBOOK_GRAPH_VERSION = env.string("FACEBOOK_GRAPH_VERSION", "v21.0")
 # Meta's webhook subscription handshake echoes hub.challenge only to a caller sending this token.
 META_WEBHOOK_VERIFY_TOKEN = env.string("META_WEBHOOK_VERIFY_TOKEN", "smo-sandbox-verify-token" if DEBUG else None)
+# The other platforms' apps; each connect button explains itself while its app is not configured.
+LINKEDIN_CLIENT_ID = env.string("LINKEDIN_CLIENT_ID", "smo-sandbox-linkedin" if DEBUG else None)
+LINKEDIN_CLIENT_SECRET = env.string("LINKEDIN_CLIENT_SECRET", "smo-sandbox-linkedin-secret" if DEBUG else None)
+# LinkedIn's monthly API version (YYYYMM), sent in the LinkedIn-Version header; LinkedIn retires versions after a year.
+LINKEDIN_API_VERSION = env.string("LINKEDIN_API_VERSION", "202601")
+YOUTUBE_CLIENT_ID = env.string("YOUTUBE_CLIENT_ID", "smo-sandbox-youtube" if DEBUG else None)
+YOUTUBE_CLIENT_SECRET = env.string("YOUTUBE_CLIENT_SECRET", "smo-sandbox-youtube-secret" if DEBUG else None)
+# Bytes per resumable-upload request (a multiple of 256 KiB); each chunk is one short task, so a crash loses one.
+YOUTUBE_UPLOAD_CHUNK_BYTES = env.integer("YOUTUBE_UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024)
+PINTEREST_APP_ID = env.string("PINTEREST_APP_ID", "smo-sandbox-pinterest" if DEBUG else None)
+PINTEREST_APP_SECRET = env.string("PINTEREST_APP_SECRET", "smo-sandbox-pinterest-secret" if DEBUG else None)
+TIKTOK_CLIENT_KEY = env.string("TIKTOK_CLIENT_KEY", "smo-sandbox-tiktok" if DEBUG else None)
+TIKTOK_CLIENT_SECRET = env.string("TIKTOK_CLIENT_SECRET", "smo-sandbox-tiktok-secret" if DEBUG else None)
+# FILE_UPLOAD (SMO sends the video's bytes) or PULL_FROM_URL (TikTok fetches it: SMO's media domain must be
+# verified in TikTok's developer portal; photo posts always pull).
+TIKTOK_VIDEO_SOURCE = (env.string("TIKTOK_VIDEO_SOURCE", "FILE_UPLOAD") or "FILE_UPLOAD").upper()
+if TIKTOK_VIDEO_SOURCE not in ("FILE_UPLOAD", "PULL_FROM_URL"):
+    raise ImproperlyConfigured(f"TIKTOK_VIDEO_SOURCE must be FILE_UPLOAD or PULL_FROM_URL, got {TIKTOK_VIDEO_SOURCE!r}.")
+THREADS_APP_ID = env.string("THREADS_APP_ID", "smo-sandbox-threads" if DEBUG else None)
+THREADS_APP_SECRET = env.string("THREADS_APP_SECRET", "smo-sandbox-threads-secret" if DEBUG else None)
+THREADS_API_VERSION = env.string("THREADS_API_VERSION", "v1.0")
+# Snap's Public Profile API is open to allowlisted apps only.
+SNAPCHAT_CLIENT_ID = env.string("SNAPCHAT_CLIENT_ID", "smo-sandbox-snapchat" if DEBUG else None)
+SNAPCHAT_CLIENT_SECRET = env.string("SNAPCHAT_CLIENT_SECRET", "smo-sandbox-snapchat-secret" if DEBUG else None)
+SNAPCHAT_SCOPES = env.string("SNAPCHAT_SCOPES", "snapchat-profile-api")
+# Mastodon registers SMO on each instance the first time an admin connects to it; this is shown as the app's website.
+MASTODON_APP_WEBSITE = env.string("MASTODON_APP_WEBSITE", "")
 
 LOGGING = {
     "version": 1,
