@@ -49,6 +49,10 @@ LIMITS: dict[tuple[str, bool], tuple[int, Any]] = {
     ("facebook", True): (2_000, gettext_lazy("Messenger message")),
     ("instagram", False): (2_200, gettext_lazy("comment")),
     ("instagram", True): (1_000, gettext_lazy("direct message")),
+    # YouTube comments and LinkedIn comments are not posts: a post's rules (a video, a title) do not apply.
+    ("youtube", False): (10_000, gettext_lazy("comment")),
+    ("linkedin", False): (1_250, gettext_lazy("comment")),
+    ("bluesky", True): (1_000, gettext_lazy("direct message")),
 }
 
 

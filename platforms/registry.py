@@ -11,7 +11,13 @@ _ADAPTERS: dict[str, str] = {
     "facebook": "platforms.facebook.FacebookAdapter",
     "instagram": "platforms.instagram.InstagramAdapter",
     "bluesky": "platforms.bluesky.BlueskyAdapter",
+    "tiktok": "platforms.tiktok.TikTokAdapter",
     "mastodon": "platforms.mastodon.MastodonAdapter",
+    "snapchat": "platforms.snapchat.SnapchatAdapter",
+    "threads": "platforms.threads.ThreadsAdapter",
+    "linkedin": "platforms.linkedin.LinkedInAdapter",
+    "pinterest": "platforms.pinterest.PinterestAdapter",
+    "youtube": "platforms.youtube.YouTubeAdapter",
 }
 # Tests register in-memory adapters here; nothing else writes to it.
 _OVERRIDES: dict[str, type] = {}

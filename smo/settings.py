@@ -371,7 +371,8 @@ TIKTOK_CLIENT_SECRET = env.string("TIKTOK_CLIENT_SECRET", "smo-sandbox-tiktok-se
 # verified in TikTok's developer portal; photo posts always pull).
 TIKTOK_VIDEO_SOURCE = (env.string("TIKTOK_VIDEO_SOURCE", "FILE_UPLOAD") or "FILE_UPLOAD").upper()
 if TIKTOK_VIDEO_SOURCE not in ("FILE_UPLOAD", "PULL_FROM_URL"):
-    raise ImproperlyConfigured(f"TIKTOK_VIDEO_SOURCE must be FILE_UPLOAD or PULL_FROM_URL, got {TIKTOK_VIDEO_SOURCE!r}.")
+    raise ImproperlyConfigured(
+        f"TIKTOK_VIDEO_SOURCE must be FILE_UPLOAD or PULL_FROM_URL, got {TIKTOK_VIDEO_SOURCE!r}.")
 THREADS_APP_ID = env.string("THREADS_APP_ID", "smo-sandbox-threads" if DEBUG else None)
 THREADS_APP_SECRET = env.string("THREADS_APP_SECRET", "smo-sandbox-threads-secret" if DEBUG else None)
 THREADS_API_VERSION = env.string("THREADS_API_VERSION", "v1.0")

@@ -25,14 +25,21 @@ from .facebook import FacebookDialect
 from .faults import Decision, FaultEngine
 from .feeds import register_pages
 from .instagram import InstagramDialect
+from .linkedin import LinkedInDialect
 from .mastodon import MastodonDialect
+from .pinterest import PinterestDialect
+from .snapchat import SnapchatDialect
 from .state import Store, iso_z, utcnow
+from .threads import ThreadsDialect
+from .tiktok import TikTokDialect
 from .x import XDialect
+from .youtube import YouTubeDialect
 
 # Later issues add LinkedIn, … here; order is the index page's order and the route order:
 # Instagram's Graph routes (distinct id shapes) must come before Facebook's catch-alls.
 DIALECT_CLASSES: tuple[type[Dialect], ...] = (XDialect, InstagramDialect, FacebookDialect, MastodonDialect,
-                                                 BlueskyDialect)
+                                                 BlueskyDialect, TikTokDialect, ThreadsDialect,
+                                                 LinkedInDialect, PinterestDialect, SnapchatDialect, YouTubeDialect)
 
 
 @dataclass

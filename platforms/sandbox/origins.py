@@ -25,6 +25,25 @@ ORIGIN_PREFIXES: dict[str, str] = {
     # Mastodon is any instance; the sandbox plays one at this made-up address.
     "https://mastodon.example": "/mastodon",
     "https://bsky.social": "/bluesky",  # the Bluesky PDS (entryway) for app-password sessions
+    "https://api.pinterest.com": "/pinterest",
+    "https://www.pinterest.com": "/pinterest",  # the OAuth page and Pin permalinks
+    "https://pinterest-media-upload.s3-accelerate.amazonaws.com": "/pinterest-upload",  # video form uploads
+    "https://api.linkedin.com": "/linkedin",
+    "https://www.linkedin.com": "/linkedin",  # OAuth pages, token endpoint, upload URLs, permalinks
+    "https://video.bsky.app": "/bluesky-video",  # Bluesky's video upload and processing service
+    "https://open.tiktokapis.com": "/tiktok",  # TikTok's API; www.tiktok.com serves its authorize page
+    "https://www.tiktok.com": "/tiktok",
+    "https://open-upload.tiktokapis.com": "/tiktok-upload",  # TikTok's upload URLs
+    "https://graph.threads.net": "/threads",  # the Threads API (also served on graph.threads.com)
+    "https://graph.threads.com": "/threads",
+    "https://threads.net": "/threads/web",  # the Threads authorize page and permalinks
+    "https://www.threads.net": "/threads/web",
+    "https://businessapi.snapchat.com": "/snapchat",  # Snap's Public Profile API
+    "https://accounts.snapchat.com": "/snapchat-accounts",  # Snap's OAuth authorize page and token endpoint
+    # YouTube: API and uploads, the Google token endpoint and consent page share one prefix (no path collides).
+    "https://www.googleapis.com": "/youtube",
+    "https://oauth2.googleapis.com": "/youtube",
+    "https://accounts.google.com": "/youtube",
 }
 
 

@@ -16,8 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from platforms.errors import AuthExpired, NotSupported, RateLimited, TransientError
-from platforms.registry import get_adapter
+from platforms.registry import adapter_class, get_adapter
 from platforms.types import PublishResult
+from scheduler.engine import dispatch
 from scheduler.engine.channels import channel_mark_needs_reconnect, channel_ref
 from scheduler.engine.common import cas, platform_name
 from scheduler.models import Attempt, AttemptOutcome, Delivery, DeliveryState
@@ -63,6 +64,8 @@ def delivery_reconcile(delivery_id: int, *, now: datetime | None = None) -> str 
     if found is not None:
         return _found(delivery, found, now)
     if _not_sent(delivery, now):
+        if delivery.progress and getattr(adapter_class(delivery.channel.platform), "resumes_uploads", False):
+            return _resume(delivery, now)
         return _not_found(delivery, now, name)
     if _gave_up(delivery, now):
         return _needs_check(delivery, now, f"{name} has not shown this post yet.", None)
@@ -105,6 +108,18 @@ def _not_found(delivery: Delivery, now: datetime, name: str) -> str | None:
                "Retry to send it again.")
     return _settle(delivery, now, AttemptOutcome.FAILED, error_class="NotFound", message=message,
                    state=DeliveryState.FAILED, error_code="not_found", error_message=message)
+
+
+def _resume(delivery: Delivery, now: datetime) -> str | None:
+    """An upload session stored in `progress` can only ever make one post (resumes_uploads): continue it."""
+    token = uuid.uuid4()
+    with transaction.atomic():
+        if not cas(delivery.pk, delivery.attempt_token, UNKNOWN, state=DeliveryState.QUEUED, attempt_token=token,
+                   queued_at=now, lease_expires_at=now + timedelta(seconds=settings.QUEUED_LEASE_SECONDS),
+                   error_message=f"The upload to {platform_name(delivery.channel)} was interrupted; SMO resumes it."):
+            return None
+        transaction.on_commit(lambda: dispatch.enqueue_publish(delivery.pk, token))
+    return DeliveryState.QUEUED
 
 
 def _needs_check(delivery: Delivery, now: datetime, why: str, exc: Exception | None) -> str | None:

@@ -47,6 +47,19 @@ def test_platform_limits_for_facebook_and_instagram(workspace: Any) -> None:
     assert "2,200" in reply_problems(instagram, comments, "x" * 2201)[0]
 
 
+def test_comments_on_youtube_and_linkedin_follow_comment_rules_not_post_rules(workspace: Any) -> None:
+    youtube = ChannelFactory(workspace=workspace, platform="youtube")
+    comments = Conversation(workspace=workspace, channel=youtube, kind="comment", external_id="v")
+    assert reply_problems(youtube, comments, "Thanks for watching!") == []  # no video or title asked for
+    assert "10,000" in reply_problems(youtube, comments, "x" * 10_001)[0]
+    linkedin = ChannelFactory(workspace=workspace, platform="linkedin")
+    assert reply_problems(linkedin, comments, "Thank you!") == []
+    assert "1,250" in reply_problems(linkedin, comments, "x" * 1_251)[0]
+    bluesky = ChannelFactory(workspace=workspace, platform="bluesky")
+    chat = Conversation(workspace=workspace, channel=bluesky, kind="message", external_id="c")
+    assert reply_problems(bluesky, chat, "x" * 900) == []  # a chat message may be longer than a post
+
+
 def test_the_answered_item_must_be_in_this_conversation(thread: Conversation, dm_thread: Conversation,
                                                         manager: Any) -> None:
     elsewhere = InboxItem.objects.get(external_id="m1")
