@@ -17,6 +17,7 @@ from django.utils import timezone
 from inbox.models import InboxItem
 from inbox.tasks import sync_channel
 from platforms.models import Channel, Health
+from platforms.quota import used_today
 from platforms.registry import get_adapter
 from platforms.types import ReplyTarget
 from scheduler.engine import delivery_publish, delivery_reconcile, dispatch, dispatch_due
@@ -24,8 +25,8 @@ from scheduler.engine.channels import channel_ref
 from scheduler.models import Delivery, DeliveryState
 from tests.e2e.conftest import stored
 from tests.factories import DeliveryFactory, PostFactory, VariantFactory
+from tests.fileserver import serve_files
 from tests.platforms.sandbox_browser import sandbox_decide
-from tests.platforms.test_youtube_support import file_server
 
 pytestmark = pytest.mark.django_db
 QUANTUM = 256 * 1024
@@ -43,7 +44,7 @@ def yt(sandbox: Any, settings: Any) -> Any:
 
 @pytest.fixture
 def media_base() -> Iterator[str]:
-    with file_server({"/clip.mp4": ("video/mp4", VIDEO), "/cover.png": ("image/png", THUMB)}) as base:
+    with serve_files({"/clip.mp4": VIDEO, "/cover.png": THUMB}) as base:
         yield base
 
 
@@ -101,6 +102,10 @@ def test_connect_upload_with_thumbnail_and_answer_comments(yt: Any, admin: Any, 
     assert (video["status"]["privacyStatus"], video["snippet"]["tags"]) == ("unlisted", ["launch"])
     plain = send(channel, "Behind the scenes", [{"url": f"{media_base}/clip.mp4", "mime_type": "video/mp4"}])
     assert plain.state == DeliveryState.PUBLISHED and len(yt.creates("youtube")) == 2
+    spent = used_today("youtube", channel.external_id)
+    assert spent >= 2 * 1_600  # two uploads at videos.insert's price, plus the reads
+    page = admin.get(reverse("platforms:list", kwargs={"slug": workspace.slug})).content.decode()
+    assert f"API quota used today: {spent} of 10000 units" in page
 
     made = requests.post(f"{yt.base_url}/_sandbox/audience", timeout=30, json={
         "platform": "youtube", "account": "smo_demo_yt", "comments": 2, "replies": 1,
