@@ -6,8 +6,6 @@ so the only thing that can resume the send within the test's time is the countdo
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,30 +15,17 @@ from scheduler.models import Attempt, AttemptOutcome, Delivery, DeliveryState
 from scheduler.services import post_schedule
 from tests.chaos.helpers import assert_proof, make_channel, wait_settled
 from tests.factories import PostFactory, WorkspaceFactory
+from tests.fileserver import serve_files
 
 pytestmark = [pytest.mark.services, pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
 
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"v" * (1024 * 1024 + 300)  # two 1 MiB chunks
 
 
-class _VideoFile(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        self.send_response(200)
-        self.send_header("Content-Type", "video/mp4")
-        self.send_header("Content-Length", str(len(VIDEO)))
-        self.end_headers()
-        self.wfile.write(VIDEO)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def video_url() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _VideoFile)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/clip.mp4"
-    server.shutdown()
+    with serve_files({"/clip.mp4": VIDEO}) as base:
+        yield f"{base}/clip.mp4"
 
 
 def media_calls(sandbox: Any, fragment: str) -> list[dict[str, Any]]:

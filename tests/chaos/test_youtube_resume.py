@@ -9,8 +9,6 @@ session where it stopped and sends only what is missing: one video, byte 0 sent 
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +19,7 @@ from scheduler.models import Delivery, DeliveryState
 from scheduler.services import post_schedule
 from tests.chaos.helpers import wait_settled
 from tests.factories import ChannelFactory, PostFactory, VariantFactory, WorkspaceFactory
+from tests.fileserver import serve_files
 
 pytestmark = [pytest.mark.services, pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
 
@@ -29,24 +28,10 @@ VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"v" * (2 * CHUNK + 4096)  # three chunks
 PUT_LATENCY_MS = 1500  # under the stack's 2 s read timeout: slow, never timed out
 
 
-class _VideoFile(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        self.send_response(200)
-        self.send_header("Content-Type", "video/mp4")
-        self.send_header("Content-Length", str(len(VIDEO)))
-        self.end_headers()
-        self.wfile.write(VIDEO)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def video_url() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _VideoFile)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/clip.mp4"
-    server.shutdown()
+    with serve_files({"/clip.mp4": VIDEO}) as base:
+        yield f"{base}/clip.mp4"
 
 
 def upload_puts(sandbox: Any) -> list[dict[str, Any]]:

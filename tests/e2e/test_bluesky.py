@@ -3,11 +3,9 @@ alt text, a video and a thread through SMO's engine, reconcile an unknown, sync 
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -25,6 +23,7 @@ from scheduler.engine.reconcile import reconcile_unknown
 from scheduler.models import Delivery, DeliveryState
 from tests.e2e.conftest import stored
 from tests.factories import DeliveryFactory, PostFactory
+from tests.fileserver import serve_files
 from workspaces.models import Workspace
 
 HANDLE = "smodemo.bsky.social"
@@ -33,24 +32,10 @@ CLIP = b"\x00\x00\x00\x18ftypmp42" + b"e2e video " * 100
 KIND = {"replies": "reply", "mentions": "mention", "messages": "message"}
 
 
-class _Files(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        body = {"/a.png": PNG, "/b.png": PNG + b"b", "/clip.mp4": CLIP}.get(self.path, b"")
-        self.send_response(200 if body else 404)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def files() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_files({"/a.png": PNG, "/b.png": PNG + b"b", "/clip.mp4": CLIP}) as base:
+        yield base
 
 
 @pytest.fixture

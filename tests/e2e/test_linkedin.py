@@ -5,11 +5,9 @@ organization's comments and answer one."""
 from __future__ import annotations
 
 import re
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -28,6 +26,7 @@ from scheduler.engine.reconcile import reconcile_unknown
 from scheduler.models import Delivery, DeliveryState
 from tests.e2e.conftest import stored
 from tests.factories import DeliveryFactory, PostFactory, VariantFactory
+from tests.fileserver import serve_files
 from tests.platforms.sandbox_browser import sandbox_decide
 from workspaces.models import Workspace
 
@@ -38,24 +37,10 @@ FILES = {"/a.png": PNG, "/b.png": PNG + b"b", "/deck.pdf": b"%PDF-1.4 e2e deck",
          "/clip.mp4": b"\x00\x00\x00\x18ftypmp42" + b"e2e video " * 100}
 
 
-class _Files(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        body = FILES.get(self.path, b"")
-        self.send_response(200 if body else 404)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def files() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_files(FILES) as base:
+        yield base
 
 
 @pytest.fixture

@@ -5,11 +5,9 @@ reply engine."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +28,7 @@ from scheduler.models import Delivery, DeliveryState
 from scheduler.rendering import render_request
 from tests.e2e.conftest import stored
 from tests.factories import DeliveryFactory, MemberFactory, PostFactory, VariantFactory
+from tests.fileserver import serve_files
 from tests.platforms.sandbox_browser import sandbox_decide
 from workspaces.models import Role, Workspace
 
@@ -39,24 +38,10 @@ CLIP = b"\x00\x00\x00\x18ftypmp42" + b"e2e video " * 100
 KIND = {"comments": "reply", "replies": "reply", "mentions": "mention", "messages": "message"}
 
 
-class _Files(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        body = {"/photo.png": PNG, "/clip.mp4": CLIP}.get(self.path, b"")
-        self.send_response(200 if body else 404)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def files() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_files({"/photo.png": PNG, "/clip.mp4": CLIP}) as base:
+        yield base
 
 
 @pytest.fixture

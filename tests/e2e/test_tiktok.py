@@ -4,11 +4,9 @@ unknown, refresh with rotating tokens. TikTok's posting API has no inbox."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,6 +23,7 @@ from scheduler.engine import delivery_publish, dispatch, dispatch_due
 from scheduler.engine.reconcile import reconcile_unknown
 from scheduler.models import Delivery, DeliveryState
 from tests.factories import DeliveryFactory, PostFactory, VariantFactory
+from tests.fileserver import serve_files
 from tests.platforms.sandbox_browser import sandbox_decide
 from workspaces.models import Workspace
 
@@ -33,24 +32,10 @@ CLIP = b"\x00\x00\x00\x18ftypmp42" + bytes(21 * MIB)  # two chunks: 10 MB, then 
 PHOTO = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 
-class _Files(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        body = {"/clip.mp4": CLIP, "/a.jpg": PHOTO, "/b.jpg": PHOTO}.get(self.path, b"")
-        self.send_response(200 if body else 404)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def files() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_files({"/clip.mp4": CLIP, "/a.jpg": PHOTO, "/b.jpg": PHOTO}) as base:
+        yield base
 
 
 @pytest.fixture

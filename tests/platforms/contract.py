@@ -12,6 +12,7 @@ Each test publishes text unique to it, so a shared sandbox cannot produce accide
 
 from __future__ import annotations
 
+import socket
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -30,6 +31,14 @@ from platforms.errors import (
     TransientError,
 )
 from platforms.types import ChannelRef, PublishRequest
+
+
+def closed_port_url() -> str:
+    """A local URL where nothing listens: connecting is refused at once (the "connect_error" scenario)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
 
 
 class AdapterContract:

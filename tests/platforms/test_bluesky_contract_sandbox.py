@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,16 +14,10 @@ from platforms.bluesky import BlueskyAdapter
 from platforms.bluesky.adapter import create_session
 from platforms.errors import AuthExpired, RateLimited
 from platforms.types import ChannelRef, Credentials, MediaItem, PublishRequest
-from tests.platforms.contract import AdapterContract
+from tests.platforms.contract import AdapterContract, closed_port_url
 
 ACCOUNT = "smodemo.bsky.social"
 
-
-def closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/bluesky"
 
 
 class TestBlueskyContractAgainstSandbox(AdapterContract):

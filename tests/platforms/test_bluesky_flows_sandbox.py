@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -15,34 +13,17 @@ import requests
 from platforms.bluesky import BlueskyAdapter
 from platforms.errors import AuthExpired, ContentRejected, NotReady, NotSupported
 from platforms.types import ChannelRef, Credentials, MediaItem, PublishRequest, ReplyTarget
+from tests.fileserver import serve_files
 
 ACCOUNT = "smodemo.bsky.social"
 CLIP = b"\x00\x00\x00\x18ftypmp42" + b"sandbox video bytes " * 64
 
 
-class _Files(BaseHTTPRequestHandler):
-    """SMO's media URLs stand-in: /clip.mp4, /corrupt.mp4 and /photo.png."""
-
-    bodies: dict[str, bytes] = {}
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        body = self.bodies.get(self.path.split("?")[0])
-        self.send_response(200 if body else 404)
-        self.send_header("Content-Length", str(len(body or b"")))
-        self.end_headers()
-        self.wfile.write(body or b"")
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def files() -> Iterator[str]:
-    _Files.bodies = {"/clip.mp4": CLIP, "/corrupt.mp4": b"corrupt" + CLIP}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    """SMO's media URLs stand-in: /clip.mp4 and /corrupt.mp4."""
+    with serve_files({"/clip.mp4": CLIP, "/corrupt.mp4": b"corrupt" + CLIP}) as base:
+        yield base
 
 
 @pytest.fixture

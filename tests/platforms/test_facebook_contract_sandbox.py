@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,17 +12,10 @@ import pytest
 
 from platforms.facebook import FacebookAdapter
 from platforms.types import ChannelRef, Credentials, MediaItem, PublishRequest
-from tests.platforms.contract import AdapterContract
+from tests.platforms.contract import AdapterContract, closed_port_url
 
 PAGE = "contract_fb_page"
 
-
-def closed_port_url() -> str:
-    """A local URL where nothing listens: connecting is refused at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/facebook"
 
 
 class TestFacebookContractAgainstSandbox(AdapterContract):

@@ -17,8 +17,7 @@ import pytest
 from platforms.errors import ContentRejected, NotReady, RateLimited
 from platforms.instagram import InstagramAdapter
 from platforms.types import ChannelRef, Credentials, MediaItem, PublishRequest
-from tests.platforms.contract import AdapterContract
-from tests.platforms.test_facebook_contract_sandbox import closed_port_url
+from tests.platforms.contract import AdapterContract, closed_port_url
 
 IMAGE = MediaItem(url="https://example.org/contract.jpg", mime_type="image/jpeg")
 

@@ -13,8 +13,7 @@ import pytest
 from platforms.errors import ContentRejected, NotReady, NotSupported
 from platforms.linkedin import LinkedInAdapter, media
 from platforms.types import ChannelRef, Credentials, MediaItem, PublishRequest
-from tests.platforms.contract import AdapterContract
-from tests.platforms.test_x_contract_sandbox import closed_port_url
+from tests.platforms.contract import AdapterContract, closed_port_url
 
 ORG_ACCOUNT = "smo_demo_company"
 

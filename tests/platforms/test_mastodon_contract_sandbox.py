@@ -13,8 +13,7 @@ from platforms.mastodon import MastodonAdapter
 from platforms.mastodon.adapter import idempotency_key
 from platforms.mastodon.client import Connection, connect
 from platforms.types import ChannelRef, Credentials, PublishRequest
-from tests.platforms.contract import AdapterContract
-from tests.platforms.test_x_contract_sandbox import closed_port_url
+from tests.platforms.contract import AdapterContract, closed_port_url
 
 ACCOUNT = "contract_mastodon"
 INSTANCE = "https://mastodon.example"

@@ -15,8 +15,7 @@ import requests
 from platforms.errors import ContentRejected, NotReady, OutcomeUnknown
 from platforms.pinterest import PinterestAdapter, media
 from platforms.types import ChannelRef, Credentials, MediaItem, PublishRequest
-from tests.platforms.contract import AdapterContract
-from tests.platforms.test_x_contract_sandbox import closed_port_url
+from tests.platforms.contract import AdapterContract, closed_port_url
 
 ACCOUNT = "contract_pinterest"
 IMAGE = MediaItem(url="https://smo.example/m/flower.jpg", mime_type="image/jpeg", alt_text="A red tulip")

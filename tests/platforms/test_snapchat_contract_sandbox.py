@@ -18,8 +18,7 @@ import pytest
 from platforms.errors import ContentRejected, NotReady
 from platforms.snapchat import SnapchatAdapter, media
 from platforms.types import ChannelRef, Credentials, MediaItem, PublishRequest
-from tests.platforms.contract import AdapterContract
-from tests.platforms.test_x_contract_sandbox import closed_port_url
+from tests.platforms.contract import AdapterContract, closed_port_url
 
 ACCOUNT = "contract_snap"
 MP4 = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 4

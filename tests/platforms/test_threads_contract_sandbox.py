@@ -15,8 +15,7 @@ from platforms.errors import ContentRejected, NotReady, PlatformError, RateLimit
 from platforms.threads import ThreadsAdapter
 from platforms.threads.client import connect
 from platforms.types import ChannelRef, Credentials, MediaItem, PublishRequest
-from tests.platforms.contract import AdapterContract
-from tests.platforms.test_x_contract_sandbox import closed_port_url
+from tests.platforms.contract import AdapterContract, closed_port_url
 
 ACCOUNT = "contract_threads"
 IMAGE = MediaItem(url="https://example.org/photo.jpg", mime_type="image/jpeg", alt_text="A red bicycle")

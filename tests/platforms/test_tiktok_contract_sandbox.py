@@ -14,8 +14,7 @@ import pytest
 from platforms.errors import AuthExpired, ContentRejected, NotReady
 from platforms.tiktok import TikTokAdapter, posting
 from platforms.types import ChannelRef, Credentials, MediaItem, PublishRequest, PublishResult
-from tests.platforms.contract import AdapterContract
-from tests.platforms.test_x_contract_sandbox import closed_port_url
+from tests.platforms.contract import AdapterContract, closed_port_url
 
 MIB = 1024 * 1024
 VIDEO = MediaItem(url="https://media.smo.example/clip.mp4", mime_type="video/mp4", duration_s=12.0)

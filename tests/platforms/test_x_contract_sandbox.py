@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,17 +11,10 @@ import pytest
 
 from platforms.types import ChannelRef, Credentials, PublishRequest, ReplyTarget
 from platforms.x import XAdapter
-from tests.platforms.contract import AdapterContract
+from tests.platforms.contract import AdapterContract, closed_port_url
 
 ACCOUNT = "contract_x"
 
-
-def closed_port_url() -> str:
-    """A local URL where nothing listens: connecting is refused at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/x"
 
 
 class TestXContractAgainstSandbox(AdapterContract):

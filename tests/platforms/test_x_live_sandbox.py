@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -14,32 +12,17 @@ import requests
 from platforms.errors import NotReady
 from platforms.types import ChannelRef, Credentials, MediaItem, PublishRequest, ReplyTarget
 from platforms.x import XAdapter
+from tests.fileserver import serve_files
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2048
-FILES = {"/a.png": (PNG, "image/png"), "/b.png": (PNG + b"b", "image/png"),
-         "/v.mp4": (b"\x00\x00\x00\x18ftypmp42" + b"v" * (1024 * 1024 + 500), "video/mp4"),
-         "/g.gif": (b"GIF89a" + b"\x00" * 300, "image/gif")}
-
-
-class _Media(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        body, content_type = FILES[self.path]
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+FILES = {"/a.png": PNG, "/b.png": PNG + b"b", "/v.mp4": b"\x00\x00\x00\x18ftypmp42" + b"v" * (1024 * 1024 + 500),
+         "/g.gif": b"GIF89a" + b"\x00" * 300}
 
 
 @pytest.fixture(scope="module")
 def media_url() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Media)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_files(FILES) as base:
+        yield base
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from platforms.errors import NotReady, RateLimited
 from platforms.quota import used_today
 from platforms.types import ChannelRef, Credentials, MediaItem, PublishRequest, ReplyTarget
 from platforms.youtube import YouTubeAdapter
-from tests.platforms.contract import AdapterContract
-from tests.platforms.test_x_contract_sandbox import closed_port_url
-from tests.platforms.test_youtube_support import SteppingYouTube, file_server
+from tests.fileserver import serve_files
+from tests.platforms.contract import AdapterContract, closed_port_url
+from tests.platforms.test_youtube_support import SteppingYouTube
 
 pytestmark = pytest.mark.django_db
 ACCOUNT = "smo_demo_yt"
@@ -31,7 +31,7 @@ UNUSED_HOOK = "http://127.0.0.1:9/unused"
 
 @pytest.fixture(scope="module")
 def media_base() -> Iterator[str]:
-    with file_server({"/clip.mp4": ("video/mp4", VIDEO), "/thumb.jpg": ("image/jpeg", THUMB)}) as base:
+    with serve_files({"/clip.mp4": VIDEO, "/thumb.jpg": THUMB}) as base:
         yield base
 
 
