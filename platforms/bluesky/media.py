@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
 from django.utils.translation import gettext as _
 
 from platforms.bluesky.client import Connection
-from platforms.errors import ContentRejected, TransientError
-from platforms.http import build_session
+from platforms.errors import TransientError
+from platforms.media_fetch import fetch_media
 from platforms.types import MediaItem
 
 MAX_IMAGES = 4
@@ -42,28 +41,7 @@ def problems(media: tuple[MediaItem, ...]) -> list[str]:
 
 def fetch(item: MediaItem, limit: int = MAX_IMAGE_BYTES) -> bytes:
     """The file's bytes from its (signed SMO) URL, refusing anything over Bluesky's size for its kind."""
-    session = build_session("bluesky")
-    try:
-        with session.get(item.url, stream=True) as response:
-            if response.status_code >= 400:
-                error = TransientError if response.status_code >= 500 else ContentRejected
-                raise error(f"SMO could not read the media file to send to Bluesky (HTTP {response.status_code}).",
-                            platform_code="media-fetch")
-            chunks, total = [], 0
-            for chunk in response.iter_content(64 * 1024):
-                total += len(chunk)
-                if total > limit:  # a missing or lying Content-Length must not fill memory
-                    raise ContentRejected(f"Bluesky accepts files of this kind up to {limit // 1_000_000} MB; "
-                                          "this file is larger.", platform_code="media-size")
-                chunks.append(chunk)
-    except requests.RequestException:
-        raise TransientError("SMO could not download the media file to send to Bluesky; it will be retried.",
-                             platform_code="media-fetch") from None
-    finally:
-        session.close()
-    if not total:
-        raise ContentRejected("The media file is empty; Bluesky cannot show it.", platform_code="media-empty")
-    return b"".join(chunks)
+    return fetch_media(item, "bluesky", "Bluesky", limit)
 
 
 def upload(conn: Connection, item: MediaItem) -> dict[str, Any]:

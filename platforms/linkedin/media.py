@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
 from django.utils.translation import gettext as _
 
 from platforms.errors import ContentRejected, NotReady, TransientError
-from platforms.http import build_session
 from platforms.linkedin.client import Connection, encoded
+from platforms.media_fetch import fetch_media
 from platforms.types import MediaItem, PublishRequest
 
 PDF = "application/pdf"
@@ -129,26 +128,4 @@ def _checked(conn: Connection, state: dict[str, Any]) -> dict[str, Any]:
 
 def fetch(item: MediaItem, kind: str) -> bytes:
     """The file's bytes from its (signed SMO) URL, refusing anything over LinkedIn's size for its kind."""
-    limit = MAX_BYTES[kind]
-    session = build_session("linkedin")
-    try:
-        with session.get(item.url, stream=True) as response:
-            if response.status_code >= 400:
-                error = TransientError if response.status_code >= 500 else ContentRejected
-                raise error(f"SMO could not read the media file to send to LinkedIn (HTTP {response.status_code}).",
-                            platform_code="media-fetch")
-            chunks, total = [], 0
-            for chunk in response.iter_content(256 * 1024):
-                total += len(chunk)
-                if total > limit:
-                    raise ContentRejected(f"LinkedIn accepts a {kind} of at most {limit // MIB} MB; this file is "
-                                          "larger.", platform_code="media-size")
-                chunks.append(chunk)
-            if not total:
-                raise ContentRejected("The media file is empty; LinkedIn cannot show it.", platform_code="media-empty")
-            return b"".join(chunks)
-    except requests.RequestException:
-        raise TransientError("SMO could not download the media file to send to LinkedIn; it will be retried.",
-                             platform_code="media-fetch") from None
-    finally:
-        session.close()
+    return fetch_media(item, "linkedin", "LinkedIn", MAX_BYTES[kind], kind=kind)

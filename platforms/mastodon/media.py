@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
 from django.utils.translation import gettext as _
 
-from platforms.errors import ContentRejected, NotReady, TransientError
-from platforms.http import build_session
+from platforms.errors import NotReady, TransientError
 from platforms.mastodon.client import Connection
+from platforms.media_fetch import fetch_media
 from platforms.types import MediaItem, PublishRequest
 
 MAX_ATTACHMENTS = 4
@@ -74,26 +73,4 @@ def _checked(conn: Connection, state: dict[str, Any]) -> dict[str, Any]:
 
 def fetch(item: MediaItem) -> bytes:
     """The file's bytes from its (signed SMO) URL, refusing anything over Mastodon's size for its kind."""
-    limit = MAX_BYTES[item.kind]
-    session = build_session("mastodon")
-    try:
-        with session.get(item.url, stream=True) as response:
-            if response.status_code >= 400:
-                error = TransientError if response.status_code >= 500 else ContentRejected
-                raise error(f"SMO could not read the media file to send to Mastodon (HTTP {response.status_code}).",
-                            platform_code="media-fetch")
-            chunks, total = [], 0
-            for chunk in response.iter_content(64 * 1024):
-                total += len(chunk)
-                if total > limit:
-                    raise ContentRejected(f"Mastodon accepts a {item.kind} of at most {limit // MIB} MB; "
-                                          "this file is larger.", platform_code="media-size")
-                chunks.append(chunk)
-            if not total:
-                raise ContentRejected("The media file is empty; Mastodon cannot show it.", platform_code="media-empty")
-            return b"".join(chunks)
-    except requests.RequestException:
-        raise TransientError("SMO could not download the media file to send to Mastodon; it will be retried.",
-                             platform_code="media-fetch") from None
-    finally:
-        session.close()
+    return fetch_media(item, "mastodon", "Mastodon", MAX_BYTES[item.kind])

@@ -15,6 +15,7 @@ import requests
 
 from platforms.errors import ContentRejected, NotReady, TransientError
 from platforms.http import build_session
+from platforms.media_fetch import fetch_media
 from platforms.pinterest import text
 from platforms.pinterest.client import Connection
 from platforms.types import MediaItem, PublishRequest
@@ -100,25 +101,4 @@ def _status(conn: Connection, media_id: str) -> tuple[str, str]:
 
 def fetch(item: MediaItem) -> bytes:
     """The video's bytes from its (signed SMO) URL, refusing anything over Pinterest's size limit."""
-    session = build_session("pinterest")
-    try:
-        with session.get(item.url, stream=True) as response:
-            if response.status_code >= 400:
-                error = TransientError if response.status_code >= 500 else ContentRejected
-                raise error(f"SMO could not read the video file to send to Pinterest (HTTP {response.status_code}).",
-                            platform_code="media_fetch")
-            chunks, total = [], 0
-            for chunk in response.iter_content(CHUNK):
-                total += len(chunk)
-                if total > text.MAX_VIDEO_BYTES:
-                    raise ContentRejected("Pinterest accepts videos of at most 2 GB; this file is larger.",
-                                          platform_code="media_size")
-                chunks.append(chunk)
-    except requests.RequestException:
-        raise TransientError("SMO could not download the video file to send to Pinterest; it will be retried.",
-                             platform_code="media_fetch") from None
-    finally:
-        session.close()
-    if not total:
-        raise ContentRejected("The video file is empty; Pinterest cannot show it.", platform_code="media_empty")
-    return b"".join(chunks)
+    return fetch_media(item, "pinterest", "Pinterest", text.MAX_VIDEO_BYTES)

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import base64
 import os
-from typing import Any
 
-import requests
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.utils.translation import gettext as _
 
 from platforms.errors import ContentRejected, NotReady, TransientError
-from platforms.http import build_session
+from platforms.media_fetch import fetch_media
 from platforms.snapchat.client import Connection, entities
 from platforms.snapchat.text import SPOTLIGHT, placement
 from platforms.types import MediaItem, PublishRequest
@@ -131,30 +129,4 @@ def encrypt(data: bytes, key: bytes, iv: bytes) -> bytes:
 
 def fetch(item: MediaItem) -> bytes:
     """The file's bytes from its (signed SMO) URL, refusing anything over Snapchat's size for its kind."""
-    limit = MAX_BYTES.get(item.kind, MAX_BYTES["image"])
-    session = build_session("snapchat")
-    try:
-        with session.get(item.url, stream=True) as response:
-            if response.status_code >= 400:
-                error = TransientError if response.status_code >= 500 else ContentRejected
-                raise error(f"SMO could not read the media file to send to Snapchat (HTTP {response.status_code}).",
-                            platform_code="media-fetch")
-            return _read_limited(response, limit, item.kind)
-    except requests.RequestException:
-        raise TransientError("SMO could not download the media file to send to Snapchat; it will be retried.",
-                             platform_code="media-fetch") from None
-    finally:
-        session.close()
-
-
-def _read_limited(response: Any, limit: int, kind: str) -> bytes:
-    chunks, total = [], 0
-    for chunk in response.iter_content(256 * 1024):
-        total += len(chunk)
-        if total > limit:
-            raise ContentRejected(f"Snapchat accepts a {kind} of at most {limit // MB} MB; this file is larger.",
-                                  platform_code="media-size")
-        chunks.append(chunk)
-    if not total:
-        raise ContentRejected("The media file is empty; Snapchat cannot show it.", platform_code="media-empty")
-    return b"".join(chunks)
+    return fetch_media(item, "snapchat", "Snapchat", MAX_BYTES.get(item.kind, MAX_BYTES["image"]))
