@@ -18,17 +18,15 @@ from platforms.options import CHOICE, TEXT, OptionField
 from platforms.pinterest import oauth, text
 from platforms.pinterest.client import Connection, connect
 from platforms.pinterest.media import media_source
+from platforms.publish_only import PublishOnly
 from platforms.types import (
     AccountInfo,
     AuthorizationStart,
     Capabilities,
     ChannelRef,
-    InboxPage,
     PublishRequest,
     PublishResult,
-    ReplyTarget,
     TokenGrant,
-    WebhookItem,
 )
 
 PIN_URL = "https://www.pinterest.com/pin/{id}/"
@@ -49,7 +47,8 @@ def parse_time(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-class PinterestAdapter:
+class PinterestAdapter(PublishOnly):
+    no_inbox_message: ClassVar[str] = NO_INBOX
     platform: ClassVar[str] = "pinterest"
     display_name: ClassVar[str] = "Pinterest"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -121,20 +120,6 @@ class PinterestAdapter:
             return None
         # The oldest match is the one the lost create made; a later one would be a deliberate repeat.
         return _result(min(matches, key=lambda pin: (parse_time(pin.get("created_at")) or since, str(pin["id"]))))
-
-    # -- inbox: Pinterest's API has none ------------------------------------------------------
-
-    def fetch_inbox(self, channel: ChannelRef, cursor: str) -> InboxPage:
-        raise NotSupported(NO_INBOX, platform_code="inbox")
-
-    def reply(self, channel: ChannelRef, target: ReplyTarget, text: str) -> PublishResult:
-        raise NotSupported(NO_INBOX, platform_code="inbox")
-
-    def set_hidden(self, channel: ChannelRef, external_id: str, hidden: bool) -> None:
-        raise NotSupported(NO_INBOX, platform_code="inbox")
-
-    def webhook_items(self, payload: dict) -> list[WebhookItem]:
-        return []  # Pinterest sends no webhooks for organic content
 
     # -- connect ------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from platforms.errors import NotSupported, OutcomeUnknown
 from platforms.options import CHOICE, TEXT, OptionField
+from platforms.publish_only import PublishOnly
 from platforms.snapchat import media, oauth, text
 from platforms.snapchat.client import connect, entities
 from platforms.types import (
@@ -23,12 +24,9 @@ from platforms.types import (
     AuthorizationStart,
     Capabilities,
     ChannelRef,
-    InboxPage,
     PublishRequest,
     PublishResult,
-    ReplyTarget,
     TokenGrant,
-    WebhookItem,
 )
 
 NO_INBOX = "Snapchat has no API for comments or messages on a Public Profile, so SMO cannot read or answer them."
@@ -45,7 +43,8 @@ def parse_time(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-class SnapchatAdapter:
+class SnapchatAdapter(PublishOnly):
+    no_inbox_message: ClassVar[str] = NO_INBOX
     platform: ClassVar[str] = "snapchat"
     display_name: ClassVar[str] = "Snapchat"
     requires_partner_approval: ClassVar[bool] = True
@@ -127,20 +126,6 @@ class SnapchatAdapter:
             return None
         _, item, spotlight = min(matches, key=lambda match: match[0])  # the first one is what the lost create made
         return self._result(channel, item, spotlight=spotlight)
-
-    # -- no inbox -----------------------------------------------------------------------------
-
-    def fetch_inbox(self, channel: ChannelRef, cursor: str) -> InboxPage:
-        raise NotSupported(NO_INBOX, platform_code="inbox")
-
-    def reply(self, channel: ChannelRef, target: ReplyTarget, text: str) -> PublishResult:
-        raise NotSupported(NO_INBOX, platform_code="inbox")
-
-    def set_hidden(self, channel: ChannelRef, external_id: str, hidden: bool) -> None:
-        raise NotSupported("Snapchat has no comments SMO could hide.", platform_code="hide")
-
-    def webhook_items(self, payload: dict) -> list[WebhookItem]:
-        return []  # Snap sends no webhooks for Public Profiles
 
     # -- connect ------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from platforms.errors import ContentRejected, NotSupported
 from platforms.options import BOOLEAN, CHOICE, TEXT, OptionField
+from platforms.publish_only import PublishOnly
 from platforms.tiktok import oauth, posting
 from platforms.tiktok.client import connect
 from platforms.tiktok.text import CAPTION_LIMIT, PHOTO_TITLE_LIMIT, compose, fingerprint_text, utf16_length
@@ -23,12 +24,9 @@ from platforms.types import (
     AuthorizationStart,
     Capabilities,
     ChannelRef,
-    InboxPage,
     PublishRequest,
     PublishResult,
-    ReplyTarget,
     TokenGrant,
-    WebhookItem,
 )
 
 VIDEO_FIELDS = "id,title,video_description,create_time,share_url"
@@ -38,7 +36,9 @@ PRIVACY_LABELS = {"PUBLIC_TO_EVERYONE": gettext_lazy("Everyone"),
                   "FOLLOWER_OF_CREATOR": gettext_lazy("Followers"), "SELF_ONLY": gettext_lazy("Only me")}
 
 
-class TikTokAdapter:
+class TikTokAdapter(PublishOnly):
+    no_inbox_message: ClassVar[str] = ("TikTok's posting API gives no access to comments or messages, so SMO "
+                                       "cannot read, answer or hide them.")
     platform: ClassVar[str] = "tiktok"
     display_name: ClassVar[str] = "TikTok"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -132,20 +132,6 @@ class TikTokAdapter:
             return None
         return PublishResult(external_id=str(match["id"]), permalink=str(match.get("share_url") or ""),
                              published_at=datetime.fromtimestamp(int(match.get("create_time") or 0), tz=UTC))
-
-    # -- no inbox in the Content Posting API ------------------------------------------------------
-
-    def fetch_inbox(self, channel: ChannelRef, cursor: str) -> InboxPage:
-        raise NotSupported("TikTok's posting API gives no access to comments or messages.", platform_code="inbox")
-
-    def reply(self, channel: ChannelRef, target: ReplyTarget, text: str) -> PublishResult:
-        raise NotSupported("TikTok's posting API cannot answer comments or messages.", platform_code="inbox")
-
-    def set_hidden(self, channel: ChannelRef, external_id: str, hidden: bool) -> None:
-        raise NotSupported("TikTok's posting API cannot hide comments.", platform_code="hide")
-
-    def webhook_items(self, payload: dict) -> list[WebhookItem]:
-        return []  # TikTok's webhooks report authorisation and post status, never comments
 
     # -- connect ------------------------------------------------------------------------------
 
