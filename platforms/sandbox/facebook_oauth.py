@@ -22,7 +22,7 @@ from aiohttp import web
 
 from .dialect import Handler, json_response
 from .facebook_common import VERSION, GraphReply, fail, invalid_param, params
-from .feeds import page
+from .feeds import consent_form, page
 from .state import Account, AuthCode
 
 if TYPE_CHECKING:
@@ -93,7 +93,6 @@ class FacebookOAuth:
 
     def _consent(self, action: str, values: dict[str, str], username: str, error: str = "",
                  status: int = 200) -> web.Response:
-        hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in values.items())
         scopes = "".join(f"<li><code>{escape(s)}</code></li>" for s in _scopes(values["scope"]))
         body = (
             f"<h1>Continue to {escape(values['client_id'])}?</h1>"
@@ -101,11 +100,8 @@ class FacebookOAuth:
             f"<p class='meta'>You will be sent back to <code>{escape(values['redirect_uri'])}</code>. "
             "Every Page you manage is shared with the app.</p>"
             + (f"<p class='error'>{escape(error)}</p>" if error else "")
-            + f'<form method="post" action="{escape(action)}">{hidden}'
-            '<label for="username">Log in as (an existing or a new sandbox user)</label>'
-            f'<input type="text" id="username" name="username" value="{escape(username)}"><p>'
-            '<button type="submit" name="decision" value="approve">Approve</button>'
-            '<button type="submit" name="decision" value="deny">Cancel</button></p></form>'
+            + consent_form(action, values, username,
+                           label="Log in as (an existing or a new sandbox user)", deny="Cancel")
         )
         return page("Facebook sandbox - log in", body, status=status)
 

@@ -106,3 +106,18 @@ def feed_page(dialect: Dialect, account_id: str) -> web.Response:
         + ("".join(items) or "<p>No posts yet.</p>")
     )
     return page(f"@{account.username} on {dialect.title}", body, refresh_s=FEED_REFRESH_S)
+
+
+def consent_form(action: str, fields: dict[str, str], username: str, *, label: str, suggestions: tuple[str, ...] = (),
+                 approve: str = "Approve", deny: str = "Deny") -> str:
+    """The Approve/Deny form of every dialect's sign-in page: the request's parameters carried along as hidden
+    fields, the sandbox account to act as, and the two buttons (what tests/platforms/sandbox_browser.py plays)."""
+    hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in fields.items())
+    known = "".join(f'<option value="{escape(name)}">' for name in suggestions)
+    listed = ' list="accounts"' if known else ""
+    return (f'<form method="post" action="{escape(action)}">{hidden}'
+            f'<label for="username">{escape(label)}</label>'
+            f'<input type="text" id="username" name="username" value="{escape(username)}"{listed} autocomplete="off">'
+            + (f'<datalist id="accounts">{known}</datalist>' if known else "")
+            + f'<p><button type="submit" name="decision" value="approve">{escape(approve)}</button>'
+            f'<button type="submit" name="decision" value="deny">{escape(deny)}</button></p></form>')

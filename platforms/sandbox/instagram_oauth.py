@@ -23,7 +23,7 @@ from aiohttp import web
 from .dialect import Handler, json_response
 from .facebook_common import fail, params
 from .facebook_oauth import CODE_LIFETIME_S, LONG_LIVED_S, USERNAME, _invalid_dialog, _redirect, _scopes
-from .feeds import page
+from .feeds import consent_form, page
 from .state import Account, AuthCode
 
 if TYPE_CHECKING:
@@ -83,15 +83,12 @@ class InstagramOAuth:
         return account if account.id.startswith("17841") else self.ig.reshape(account)
 
     def _consent(self, action: str, values: dict[str, str], username: str, error: str = "") -> web.Response:
-        hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in values.items())
         scopes = "".join(f"<li><code>{escape(s)}</code></li>" for s in _scopes(values["scope"]))
         body = (f"<h1>Allow {escape(values['client_id'])} to use your Instagram professional account?</h1>"
                 f"<ul>{scopes}</ul>" + (f"<p class='error'>{escape(error)}</p>" if error else "")
-                + f'<form method="post" action="{escape(action)}">{hidden}'
-                '<label for="username">Log in as (an existing or a new sandbox Instagram account)</label>'
-                f'<input type="text" id="username" name="username" value="{escape(username)}"><p>'
-                '<button type="submit" name="decision" value="approve">Allow</button>'
-                '<button type="submit" name="decision" value="deny">Cancel</button></p></form>')
+                + consent_form(action, values, username,
+                               label="Log in as (an existing or a new sandbox Instagram account)",
+                               approve="Allow", deny="Cancel"))
         return page("Instagram sandbox - log in", body, status=400 if error else 200)
 
     # -- tokens -----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from aiohttp import web
 from .control import ControlError
 from .dialect import Dialect, json_response
 from .faults import FaultEngine
-from .feeds import page
+from .feeds import consent_form, page
 from .linkedin_api import LinkedInApi
 from .linkedin_common import ORGANIZATION, PERSON, error
 from .state import Account, AuthCode, Post, Store
@@ -136,17 +136,11 @@ class LinkedInDialect(Dialect):
         return self._consent(request.path, params)
 
     def _consent(self, action: str, params: dict[str, str]) -> web.Response:
-        hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in params.items())
-        members = "".join(f'<option value="{escape(a.username)}">' for a in self.store.accounts[self.name].values()
-                          if a.id not in self.organizations)
+        members = tuple(a.username for a in self.store.accounts[self.name].values() if a.id not in self.organizations)
         body = (f"<h1>Sign in with LinkedIn</h1><p>The app <strong>{escape(params['client_id'])}</strong> would like "
                 f"to: <code>{escape(params['scope'])}</code></p>"
-                f'<form method="post" action="{escape(action)}">{hidden}'
-                '<label for="username">Sign in as (an existing or a new sandbox member)</label>'
-                '<input type="text" id="username" name="username" value="smo_demo" list="members">'
-                f'<datalist id="members">{members}</datalist><p>'
-                '<button type="submit" name="decision" value="approve">Allow</button>'
-                '<button type="submit" name="decision" value="deny">Cancel</button></p></form>')
+                + consent_form(action, params, "smo_demo", label="Sign in as (an existing or a new sandbox member)",
+                               suggestions=members, approve="Allow", deny="Cancel"))
         return page("LinkedIn sandbox - authorize", body)
 
     async def decide(self, request: web.Request) -> web.Response:

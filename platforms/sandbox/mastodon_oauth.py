@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from aiohttp import web
 
 from .dialect import Handler, json_response
-from .feeds import page
+from .feeds import consent_form, page
 from .state import AuthCode
 
 if TYPE_CHECKING:
@@ -112,18 +112,14 @@ class MastodonOAuth:
     def _consent_page(self, action: str, params: dict[str, str], *, username: str, error: str | None = None,
                       status: int = 200) -> web.Response:
         app = self.apps[params["client_id"]]
-        hidden = "".join(f'<input type="hidden" name="{escape(n)}" value="{escape(v)}">' for n, v in params.items())
         body = (
             "<h1>Authorization required</h1>"
             f"<p><strong>{escape(app['name'])}</strong> would like permission to access your account "
             f"(<code>{escape(params['scope'] or 'read')}</code>).</p>"
             f"<p class='meta'>You will be sent back to <code>{escape(params['redirect_uri'])}</code></p>"
             + (f"<p class='error'>{escape(error)}</p>" if error else "")
-            + f'<form method="post" action="{escape(action)}">{hidden}'
-            '<label for="username">Sign in as (an existing or a new sandbox account)</label>'
-            f'<input type="text" id="username" name="username" value="{escape(username)}" autocomplete="off"><p>'
-            '<button type="submit" name="decision" value="approve">Approve</button>'
-            '<button type="submit" name="decision" value="deny">Deny</button></p></form>'
+            + consent_form(action, params, username,
+                           label="Sign in as (an existing or a new sandbox account)")
         )
         return page("Mastodon sandbox - authorize app", body, status=status)
 

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from aiohttp import web
 
 from .dialect import Handler, json_response
-from .feeds import page
+from .feeds import consent_form, page
 from .pinterest_common import ACCESS_LIFETIME_S, REFRESH_LIFETIME_S
 from .state import AuthCode
 
@@ -77,18 +77,14 @@ class PinterestOAuth:
         return _redirect(params["redirect_uri"], code=code.value, state=params["state"])
 
     def _consent(self, params: dict[str, str], username: str, error: str = "") -> web.Response:
-        hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in params.items())
         scopes = "".join(f"<li><code>{escape(s)}</code> - {escape(SCOPE_DESCRIPTIONS[s])}</li>"
                          for s in params["scope"].split(","))
         body = (f"<h1>Give access to your Pinterest account?</h1><p>The app <strong>{escape(params['client_id'])}"
                 f"</strong> wants to:</p><ul>{scopes}</ul><p class='meta'>You will be sent back to "
                 f"<code>{escape(params['redirect_uri'])}</code></p>"
                 + (f"<p class='error'>{escape(error)}</p>" if error else "")
-                + f'<form method="post" action="/pinterest/oauth/">{hidden}'
-                '<label for="username">Sign in as (an existing or a new sandbox account)</label>'
-                f'<input type="text" id="username" name="username" value="{escape(username)}"><p>'
-                '<button type="submit" name="decision" value="approve">Approve</button>'
-                '<button type="submit" name="decision" value="deny">Deny</button></p></form>')
+                + consent_form("/pinterest/oauth/", params, username,
+                               label="Sign in as (an existing or a new sandbox account)"))
         return page("Pinterest sandbox - give access", body, status=400 if error else 200)
 
     # -- token endpoint -----------------------------------------------------------------------

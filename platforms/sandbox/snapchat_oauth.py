@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from aiohttp import web
 
 from .dialect import Handler, json_response
-from .feeds import page
+from .feeds import consent_form, page
 from .state import Account, AuthCode
 
 if TYPE_CHECKING:
@@ -96,22 +96,15 @@ class SnapOAuth:
 
     def _consent(self, action: str, params: dict[str, str], username: str, *, error: str = "",
                  status: int = 200) -> web.Response:
-        hidden = "".join(f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
-                         for name, value in params.items())
         scopes = "".join(f"<li><code>{escape(s)}</code> - {escape(SCOPES[s])}</li>" for s in params["scope"].split())
-        known = "".join(f'<option value="{escape(a.username)}">' for a in self.store.accounts[self.snap.name].values())
         body = (
             "<h1>Authorize app</h1>"
             f"<p>The app <strong>{escape(params['client_id'])}</strong> wants to access your Snapchat Public "
             f"Profile.</p><p>It will be able to:</p><ul>{scopes}</ul>"
             f"<p class='meta'>You will be sent back to <code>{escape(params['redirect_uri'])}</code></p>"
             + (f"<p class='error'>{escape(error)}</p>" if error else "")
-            + f'<form method="post" action="{escape(action)}">{hidden}'
-            '<label for="username">Sign in as (an existing or a new sandbox profile)</label>'
-            f'<input type="text" id="username" name="username" value="{escape(username)}" list="profiles" '
-            f'autocomplete="off"><datalist id="profiles">{known}</datalist><p>'
-            '<button type="submit" name="decision" value="approve">Approve</button>'
-            '<button type="submit" name="decision" value="deny">Deny</button></p></form>'
+            + consent_form(action, params, username, label="Sign in as (an existing or a new sandbox profile)",
+                           suggestions=tuple(a.username for a in self.store.accounts[self.snap.name].values()))
         )
         return page("Snapchat sandbox - authorize app", body, status=status)
 

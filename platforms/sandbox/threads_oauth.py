@@ -23,7 +23,7 @@ from aiohttp import web
 from .dialect import Handler, json_response
 from .facebook_common import fail, params
 from .facebook_oauth import CODE_LIFETIME_S, LONG_LIVED_S, USERNAME, _invalid_dialog, _redirect, _scopes
-from .feeds import page
+from .feeds import consent_form, page
 from .state import Account, AuthCode
 
 if TYPE_CHECKING:
@@ -75,15 +75,12 @@ class ThreadsOAuth:
         return _redirect(values["redirect_uri"], code=code.value, state=values["state"])
 
     def _consent(self, values: dict[str, str], username: str, error: str = "") -> web.Response:
-        hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in values.items())
         scopes = "".join(f"<li><code>{escape(s)}</code></li>" for s in _scopes(values["scope"]))
         body = (f"<h1>Allow {escape(values['client_id'])} to use your Threads profile?</h1>"
                 f"<ul>{scopes}</ul>" + (f"<p class='error'>{escape(error)}</p>" if error else "")
-                + f'<form method="post" action="{DIALOG_PATH}">{hidden}'
-                '<label for="username">Log in as (an existing or a new sandbox Threads profile)</label>'
-                f'<input type="text" id="username" name="username" value="{escape(username)}"><p>'
-                '<button type="submit" name="decision" value="approve">Allow</button>'
-                '<button type="submit" name="decision" value="deny">Cancel</button></p></form>')
+                + consent_form(DIALOG_PATH, values, username,
+                               label="Log in as (an existing or a new sandbox Threads profile)",
+                               approve="Allow", deny="Cancel"))
         return page("Threads sandbox - log in", body, status=400 if error else 200)
 
     # -- tokens -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from aiohttp import web
 
 from .dialect import Handler, json_response
-from .feeds import page
+from .feeds import consent_form, page
 from .state import AuthCode
 from .tiktok_common import ACCESS_LIFETIME_S, DEFAULT_SCOPES, REFRESH_LIFETIME_S, log_id
 
@@ -68,16 +68,12 @@ class TikTokOAuth:
         return _redirect(params["redirect_uri"], code=code.value, scopes=params["scope"], state=params["state"])
 
     def _consent(self, action: str, params: dict[str, str], username: str, error: str = "") -> web.Response:
-        hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in params.items())
         scopes = "".join(f"<li><code>{escape(s)}</code> - {escape(SCOPE_DESCRIPTIONS.get(s, s))}</li>"
                          for s in params["scope"].split(","))
         body = (f"<h1>Authorize app</h1><p><strong>{escape(params['client_key'])}</strong> would like to:</p>"
                 f"<ul>{scopes}</ul>" + (f"<p class='error'>{escape(error)}</p>" if error else "")
-                + f'<form method="post" action="{escape(action)}">{hidden}'
-                '<label for="username">Log in as (an existing or a new sandbox account)</label>'
-                f'<input type="text" id="username" name="username" value="{escape(username)}"><p>'
-                '<button type="submit" name="decision" value="approve">Approve</button>'
-                '<button type="submit" name="decision" value="deny">Deny</button></p></form>')
+                + consent_form(action, params, username,
+                               label="Log in as (an existing or a new sandbox account)"))
         return page("TikTok sandbox - authorize app", body, status=400 if error else 200)
 
     async def token(self, request: web.Request) -> web.Response:

@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunspli
 from aiohttp import web
 
 from .dialect import Handler, json_response
-from .feeds import page
+from .feeds import consent_form, page
 from .state import AuthCode, Token
 from .x_common import ACCESS_TOKEN_LIFETIME
 
@@ -124,24 +124,17 @@ class XOAuth:
 
     def _consent_page(self, action: str, params: dict[str, str], *, username: str,
                       error: str | None = None, status: int = 200) -> web.Response:
-        hidden = "".join(f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
-                         for name, value in params.items())
         scopes = "".join(f"<li><code>{escape(s)}</code> - {escape(SCOPE_DESCRIPTIONS[s])}</li>"
                          for s in params["scope"].split())
-        known = "".join(f'<option value="{escape(a.username)}">'
-                        for a in self.store.accounts[self.x.name].values())
         body = (
             "<h1>Authorize app</h1>"
             f"<p>The app <strong>{escape(params['client_id'])}</strong> wants to access your X account."
             f"</p><p>It will be able to:</p><ul>{scopes}</ul>"
             f"<p class='meta'>You will be sent back to <code>{escape(params['redirect_uri'])}</code></p>"
             + (f"<p class='error'>{escape(error)}</p>" if error else "")
-            + f'<form method="post" action="{escape(action)}">{hidden}'
-            '<label for="username">Sign in as (an existing or a new sandbox account)</label>'
-            f'<input type="text" id="username" name="username" value="{escape(username)}" '
-            f'list="accounts" autocomplete="off"><datalist id="accounts">{known}</datalist><p>'
-            '<button type="submit" name="decision" value="approve">Approve</button>'
-            '<button type="submit" name="decision" value="deny">Deny</button></p></form>'
+            + consent_form(action, params, username,
+                           label="Sign in as (an existing or a new sandbox account)",
+                           suggestions=tuple(a.username for a in self.store.accounts[self.x.name].values()))
         )
         return page("X sandbox - authorize app", body, status=status)
 

@@ -31,7 +31,7 @@ from urllib.parse import quote, unquote, urlencode, urlsplit
 from aiohttp import web
 
 from .dialect import Handler, json_response
-from .feeds import page
+from .feeds import consent_form, page
 from .x_oauth import USERNAME, _redirect
 
 if TYPE_CHECKING:
@@ -131,12 +131,8 @@ class XOAuth1:
             f"<p>The app <strong>{escape(token.consumer_key)}</strong> wants to use your X account "
             "(OAuth 1.0a): read and post for you and read your direct messages.</p>"
             + (f"<p class='error'>{escape(error)}</p>" if error else "")
-            + f'<form method="post" action="{escape(action)}">'
-            f'<input type="hidden" name="oauth_token" value="{escape(token.value)}">'
-            '<label for="username">Sign in as (an existing or a new sandbox account)</label>'
-            f'<input type="text" id="username" name="username" value="{escape(username)}" autocomplete="off"><p>'
-            '<button type="submit" name="decision" value="approve">Approve</button>'
-            '<button type="submit" name="decision" value="deny">Deny</button></p></form>'
+            + consent_form(action, {"oauth_token": token.value}, username,
+                           label="Sign in as (an existing or a new sandbox account)")
         )
         return page("X sandbox - authorize app", body, status=status)
 

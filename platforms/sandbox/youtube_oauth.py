@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from aiohttp import web
 
 from .dialect import Handler, json_response
-from .feeds import page
+from .feeds import consent_form, page
 from .state import AuthCode
 
 if TYPE_CHECKING:
@@ -95,16 +95,12 @@ class YouTubeOAuth:
 
     def _consent(self, action: str, params: dict[str, str], username: str, error: str = "",
                  status: int = 200) -> web.Response:
-        hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in params.items())
         scopes = "".join(f"<li>{escape(KNOWN_SCOPES[s])}</li>" for s in params["scope"].split())
         body = (f"<h1>Sign in with Google</h1><p><strong>{escape(params['client_id'])}</strong> wants to access "
                 f"your Google Account:</p><ul>{scopes}</ul>"
                 + (f"<p class='error'>{escape(error)}</p>" if error else "")
-                + f'<form method="post" action="{escape(action)}">{hidden}'
-                '<label for="username">YouTube channel (an existing or a new sandbox channel)</label>'
-                f'<input type="text" id="username" name="username" value="{escape(username)}"><p>'
-                '<button type="submit" name="decision" value="approve">Approve</button>'
-                '<button type="submit" name="decision" value="deny">Deny</button></p></form>')
+                + consent_form(action, params, username,
+                               label="YouTube channel (an existing or a new sandbox channel)"))
         return page("Google sandbox - sign in", body, status=status)
 
     # -- token endpoint -------------------------------------------------------------------------
