@@ -19,10 +19,11 @@ from inbox.models import InboxItem
 from platforms.models import Channel
 from scheduler.engine import delivery_publish, dispatch, dispatch_due
 from scheduler.models import Delivery, DeliveryState
-from tests.factories import ChannelFactory, DeliveryFactory, PostFactory, WorkspaceFactory
+from tests.factories import ChannelFactory, DeliveryFactory, PostFactory, VariantFactory, WorkspaceFactory
 from workspaces.models import Workspace
 
 X_SECRET = "smo-sandbox-consumer-secret"
+MAX_PROCESSING_CHECKS = 8  # the slowest sandbox media (a TikTok or Threads video) is ready after a few checks
 META_SECRET = "smo-sandbox-app-secret"
 VERIFY_TOKEN = "smo-e2e-verify-token"
 SEEDED = {"x": "smo_demo", "facebook": "smo_demo_page", "instagram": "smo_demo_ig"}
@@ -89,6 +90,28 @@ def publish(monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks:
         return delivery
 
     return run
+
+
+def run_engine(channel: Channel, monkeypatch: pytest.MonkeyPatch, capture: Any, options: dict[str, Any] | None = None,
+               **post: Any) -> Delivery:
+    """Schedule a post (with the channel's platform options, if any) and run the dispatcher and publisher,
+    following the engine's media-processing checks until the delivery leaves `queued`. `capture` is pytest-django's
+    django_capture_on_commit_callbacks."""
+    sent: list[tuple[int, str]] = []
+    monkeypatch.setattr(dispatch, "enqueue_publish", lambda pk, token, check_after_s=0: sent.append((pk, token)))
+    made = PostFactory(workspace=channel.workspace, **post)
+    if options:
+        VariantFactory(post=made, channel=channel, options=options)
+    delivery = DeliveryFactory(post=made, channel=channel)
+    with capture(execute=True):
+        dispatch_due(timezone.now())
+    for _ in range(MAX_PROCESSING_CHECKS):
+        with capture(execute=True):
+            state = delivery_publish(delivery.pk, str(sent[-1][1]))
+        if state != DeliveryState.QUEUED:
+            break
+    delivery.refresh_from_db()
+    return delivery
 
 
 def audience(sandbox: Any, platform: str, **body: Any) -> dict[str, Any]:

@@ -18,11 +18,10 @@ from platforms.models import Channel
 from platforms.registry import get_adapter
 from platforms.selectors import channel_ref
 from platforms.types import ReplyTarget
-from scheduler.engine import delivery_publish, dispatch, dispatch_due
 from scheduler.engine.reconcile import reconcile_unknown
-from scheduler.models import Delivery, DeliveryState
+from scheduler.models import DeliveryState
+from tests.e2e.conftest import run_engine as run
 from tests.e2e.conftest import stored
-from tests.factories import DeliveryFactory, PostFactory
 from tests.fileserver import serve_files
 from workspaces.models import Workspace
 
@@ -47,21 +46,6 @@ def channel(sandbox: Any, admin: Any, workspace: Workspace) -> Channel:
     assert response.status_code == 302, response.content.decode()[:2000]
     return Channel.objects.get(workspace=workspace, platform="bluesky")
 
-
-def run(channel: Channel, monkeypatch: pytest.MonkeyPatch, capture: Any, **post: Any) -> Delivery:
-    """Schedule a post and run the dispatcher and publisher, following media-processing checks."""
-    sent: list[tuple[int, str]] = []
-    monkeypatch.setattr(dispatch, "enqueue_publish", lambda pk, token, check_after_s=0: sent.append((pk, token)))
-    delivery = DeliveryFactory(post=PostFactory(workspace=channel.workspace, **post), channel=channel)
-    with capture(execute=True):
-        dispatch_due(timezone.now())
-    for _ in range(5):
-        with capture(execute=True):
-            state = delivery_publish(delivery.pk, str(sent[-1][1]))
-        if state != DeliveryState.QUEUED:
-            break
-    delivery.refresh_from_db()
-    return delivery
 
 
 def audience(sandbox: Any, **body: Any) -> list[dict[str, Any]]:

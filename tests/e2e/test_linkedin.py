@@ -21,11 +21,10 @@ from platforms.models import Channel
 from platforms.registry import get_adapter
 from platforms.selectors import channel_ref
 from platforms.types import ReplyTarget
-from scheduler.engine import delivery_publish, dispatch, dispatch_due
 from scheduler.engine.reconcile import reconcile_unknown
-from scheduler.models import Delivery, DeliveryState
+from scheduler.models import DeliveryState
+from tests.e2e.conftest import run_engine as run
 from tests.e2e.conftest import stored
-from tests.factories import DeliveryFactory, PostFactory, VariantFactory
 from tests.fileserver import serve_files
 from tests.platforms.sandbox_browser import sandbox_decide
 from workspaces.models import Workspace
@@ -67,25 +66,6 @@ def org(linkedin: Any, admin: Any, workspace: Workspace) -> Channel:
     connect_through_views(admin, workspace, linkedin, [ORG])
     return Channel.objects.get(workspace=workspace, platform="linkedin", external_id=ORG)
 
-
-def run(channel: Channel, monkeypatch: pytest.MonkeyPatch, capture: Any, options: dict[str, Any] | None = None,
-        **post: Any) -> Delivery:
-    """Schedule a post and run the dispatcher and publisher, following media-processing checks."""
-    sent: list[tuple[int, str]] = []
-    monkeypatch.setattr(dispatch, "enqueue_publish", lambda pk, token, check_after_s=0: sent.append((pk, token)))
-    content = PostFactory(workspace=channel.workspace, **post)
-    if options:
-        VariantFactory(post=content, channel=channel, options=options)
-    delivery = DeliveryFactory(post=content, channel=channel)
-    with capture(execute=True):
-        dispatch_due(timezone.now())
-    for _ in range(5):
-        with capture(execute=True):
-            state = delivery_publish(delivery.pk, str(sent[-1][1]))
-        if state != DeliveryState.QUEUED:
-            break
-    delivery.refresh_from_db()
-    return delivery
 
 
 def api(sandbox: Any, channel: Channel, path: str) -> dict[str, Any]:

@@ -22,12 +22,12 @@ from inbox.reply_engine import reply_send
 from inbox.tasks import sync_channel
 from platforms.models import Channel, MastodonApp
 from platforms.registry import get_adapter
-from scheduler.engine import delivery_publish, dispatch, dispatch_due
 from scheduler.engine.reconcile import reconcile_unknown
-from scheduler.models import Delivery, DeliveryState
+from scheduler.models import DeliveryState
 from scheduler.rendering import render_request
+from tests.e2e.conftest import run_engine as run
 from tests.e2e.conftest import stored
-from tests.factories import DeliveryFactory, MemberFactory, PostFactory, VariantFactory
+from tests.factories import MemberFactory
 from tests.fileserver import serve_files
 from tests.platforms.sandbox_browser import sandbox_decide
 from workspaces.models import Role, Workspace
@@ -59,25 +59,6 @@ def channel(sandbox: Any, admin: Any, workspace: Workspace) -> Channel:
     assert finished.status_code == 302, finished.content.decode()[:2000]
     return Channel.objects.get(workspace=workspace, platform="mastodon")
 
-
-def run(channel: Channel, monkeypatch: pytest.MonkeyPatch, capture: Any, options: dict[str, Any] | None = None,
-        **post: Any) -> Delivery:
-    """Schedule a post and run the dispatcher and publisher, following media-processing checks."""
-    sent: list[tuple[int, str]] = []
-    monkeypatch.setattr(dispatch, "enqueue_publish", lambda pk, token, check_after_s=0: sent.append((pk, token)))
-    made = PostFactory(workspace=channel.workspace, **post)
-    if options:
-        VariantFactory(post=made, channel=channel, options=options)
-    delivery = DeliveryFactory(post=made, channel=channel)
-    with capture(execute=True):
-        dispatch_due(timezone.now())
-    for _ in range(5):
-        with capture(execute=True):
-            state = delivery_publish(delivery.pk, str(sent[-1][1]))
-        if state != DeliveryState.QUEUED:
-            break
-    delivery.refresh_from_db()
-    return delivery
 
 
 def api(sandbox: Any, channel: Channel, path: str) -> Any:

@@ -20,11 +20,10 @@ from platforms.models import Channel, Health
 from platforms.registry import get_adapter
 from platforms.selectors import channel_ref
 from platforms.types import ReplyTarget
-from scheduler.engine import delivery_publish, dispatch, dispatch_due
 from scheduler.engine.reconcile import reconcile_unknown
-from scheduler.models import Delivery, DeliveryState
+from scheduler.models import DeliveryState
+from tests.e2e.conftest import run_engine as run
 from tests.e2e.conftest import stored
-from tests.factories import DeliveryFactory, PostFactory
 from tests.platforms.sandbox_browser import sandbox_decide
 from workspaces.models import Workspace
 
@@ -45,21 +44,6 @@ def channel(sandbox: Any, admin: Any, workspace: Workspace, settings: Any) -> Ch
     assert done.status_code == 302, done.content.decode()[:2000]
     return Channel.objects.get(workspace=workspace, platform="threads")
 
-
-def run(channel: Channel, monkeypatch: pytest.MonkeyPatch, capture: Any, **post: Any) -> Delivery:
-    """Schedule a post and run the dispatcher and publisher, following media-processing checks."""
-    sent: list[tuple[int, str]] = []
-    monkeypatch.setattr(dispatch, "enqueue_publish", lambda pk, token, check_after_s=0: sent.append((pk, token)))
-    delivery = DeliveryFactory(post=PostFactory(workspace=channel.workspace, **post), channel=channel)
-    with capture(execute=True):
-        dispatch_due(timezone.now())
-    for _ in range(8):
-        with capture(execute=True):
-            state = delivery_publish(delivery.pk, str(sent[-1][1]))
-        if state != DeliveryState.QUEUED:
-            break
-    delivery.refresh_from_db()
-    return delivery
 
 
 def graph(sandbox: Any, channel: Channel, path: str, **params: Any) -> dict[str, Any]:

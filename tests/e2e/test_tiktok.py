@@ -19,10 +19,9 @@ from platforms.models import Channel
 from platforms.registry import get_adapter
 from platforms.selectors import channel_ref
 from platforms.services import channel_refresh_token
-from scheduler.engine import delivery_publish, dispatch, dispatch_due
 from scheduler.engine.reconcile import reconcile_unknown
-from scheduler.models import Delivery, DeliveryState
-from tests.factories import DeliveryFactory, PostFactory, VariantFactory
+from scheduler.models import DeliveryState
+from tests.e2e.conftest import run_engine as run
 from tests.fileserver import serve_files
 from tests.platforms.sandbox_browser import sandbox_decide
 from workspaces.models import Workspace
@@ -59,24 +58,6 @@ def channel(tiktok_settings: Any, sandbox: Any, admin: Any, workspace: Workspace
     assert response.status_code == 200
     return Channel.objects.get(workspace=workspace, platform="tiktok")
 
-
-def run(channel: Channel, monkeypatch: pytest.MonkeyPatch, capture: Any, options: dict[str, Any],
-        **post: Any) -> Delivery:
-    """Schedule a post with the channel's options and run the engine, following its processing checks."""
-    sent: list[tuple[int, str]] = []
-    monkeypatch.setattr(dispatch, "enqueue_publish", lambda pk, token, check_after_s=0: sent.append((pk, token)))
-    made = PostFactory(workspace=channel.workspace, **post)
-    VariantFactory(post=made, channel=channel, options=options)
-    delivery = DeliveryFactory(post=made, channel=channel)
-    with capture(execute=True):
-        dispatch_due(timezone.now())
-    for _ in range(8):
-        with capture(execute=True):
-            state = delivery_publish(delivery.pk, str(sent[-1][1]))
-        if state != DeliveryState.QUEUED:
-            break
-    delivery.refresh_from_db()
-    return delivery
 
 
 def test_connect_stores_the_account_and_its_creator_info(channel: Channel) -> None:
