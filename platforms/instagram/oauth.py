@@ -10,16 +10,14 @@ from INSTAGRAM_APP_ID / INSTAGRAM_APP_SECRET.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import quote, urlencode
 
-import requests
 from django.conf import settings
 
-from platforms.errors import AuthExpired, NotSupported, PlatformError, TransientError
-from platforms.http import build_session, network_error, rewrite_url
+from platforms.errors import AuthExpired, NotSupported
+from platforms.http import rewrite_url
 from platforms.instagram.client import INSTAGRAM_LOGIN
+from platforms.meta_login import token_grant, token_request
 from platforms.types import AuthorizationStart, TokenGrant
 
 AUTHORIZE_URL = "https://www.instagram.com/oauth/authorize"
@@ -65,48 +63,14 @@ def exchange_code(code: str, redirect_uri: str) -> TokenGrant:
     scopes = tuple(granted.split(",") if isinstance(granted, str) else (str(p) for p in granted))
     long = _request("GET", EXCHANGE_URL, {"grant_type": "ig_exchange_token", "client_secret": app_secret,
                                           "access_token": token}, secrets=(app_secret, token))
-    return _grant(long, scopes, secrets=(app_secret, token))
+    return token_grant("Instagram", long, scopes, {"login": INSTAGRAM_LOGIN})
 
 
 def refresh(access_token: str) -> TokenGrant:
     answer = _request("GET", REFRESH_URL, {"grant_type": "ig_refresh_token", "access_token": access_token},
                       secrets=(access_token,))
-    return _grant(answer, (), secrets=(access_token,))
+    return token_grant("Instagram", answer, (), {"login": INSTAGRAM_LOGIN})
 
 
-def _grant(answer: dict[str, Any], scopes: tuple[str, ...], *, secrets: tuple[str, ...]) -> TokenGrant:
-    token, expires_in = str(answer.get("access_token") or ""), answer.get("expires_in")
-    if not token or not isinstance(expires_in, int):
-        raise AuthExpired("Instagram answered the token request without a token; connect the account again.")
-    return TokenGrant(access_token=token, expires_at=datetime.now(UTC) + timedelta(seconds=expires_in), scopes=scopes,
-                      extra={"login": INSTAGRAM_LOGIN})
-
-
-def _request(method: str, url: str, params: dict[str, str], *, secrets: tuple[str, ...]) -> dict[str, Any]:
-    session = build_session("instagram")
-    try:
-        response = session.request(method, url, **({"data": params} if method == "POST" else {"params": params}))
-        body = response.json()
-    except requests.RequestException as exc:
-        raise network_error(exc, create=False, platform="Instagram", checks="the account") from exc
-    except ValueError:
-        raise TransientError(f"Instagram answered the sign-in with something that is not JSON "
-                             f"(HTTP {response.status_code}); try again.") from None
-    finally:
-        session.close()
-    if response.status_code >= 500:
-        raise TransientError(f"Instagram's sign-in is unavailable (HTTP {response.status_code}); try again.")
-    if not isinstance(body, dict) or response.status_code >= 400 or "error" in body or "error_type" in body:
-        raise _refused(body, secrets)
-    return body
-
-
-def _refused(body: Any, secrets: tuple[str, ...]) -> PlatformError:
-    """Graph envelopes ({"error": {...}}) and api.instagram.com's flat {"error_type", "error_message"}."""
-    error = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), dict) else body
-    error = error if isinstance(error, dict) else {}
-    message = str(error.get("message") or error.get("error_message") or "no details")[:300]
-    for secret in secrets:
-        message = message.replace(secret, "<redacted>")
-    return AuthExpired(f"Instagram did not accept this sign-in: {message} Connect the account again.",
-                       platform_code=str(error.get("code") or error.get("error_type") or ""))
+def _request(method: str, url: str, params: dict[str, str], *, secrets: tuple[str, ...]) -> dict:
+    return token_request("instagram", "Instagram", method, url, params, secrets=secrets)
